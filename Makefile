@@ -1,0 +1,21 @@
+# Two entry points for a fresh clone: `make demo` and `make test`.
+# Each installs what it needs (system packages, a virtual environment) first.
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTHON ?= python3
+
+.PHONY: setup demo test
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml tools/install-system-deps.sh
+	tools/install-system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: setup
+	$(BIN)/voiceguide show headache
+
+test: setup
+	$(BIN)/python -m pytest

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the system programs voiceguide uses: espeak-ng (speech) and ffmpeg (MP3).
+# Skips the package manager entirely when everything is already there.
+set -euo pipefail
+
+debian_packages=(espeak-ng libespeak-ng1 ffmpeg python3-venv)
+
+missing=()
+for pkg in "${debian_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+
+if [ "$(uname -s)" = Darwin ]; then
+    command -v espeak-ng >/dev/null && command -v ffmpeg >/dev/null || brew install espeak-ng ffmpeg
+elif [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+elif command -v apt-get >/dev/null; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "Installing system packages: ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+    echo "Please install these with your package manager: espeak-ng ffmpeg" >&2
+    exit 1
+fi

@@ -1,0 +1,5 @@
+"""Allows `python -m voiceguide`."""
+
+from voiceguide.cli import main
+
+main()

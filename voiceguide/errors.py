@@ -1,0 +1,45 @@
+"""The one family of errors a user can cause, each with what to do about it.
+
+The CLI prints any of these on one line and exits with `exit_code`; anything
+else reaching the user is a bug.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class VoiceguideError(Exception):
+    """A problem the user can fix; the message says what is wrong and what to do."""
+
+    exit_code = 1
+
+
+class ScriptError(VoiceguideError):
+    """A routine script is wrong; rendered as FILE:LINE:COL: message."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, file: str | Path, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = str(file)
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+class UsageError(VoiceguideError):
+    """The command line asks for something impossible (e.g. too few minutes)."""
+
+    exit_code = 2
+
+
+class MissingToolError(VoiceguideError):
+    """A system program voiceguide relies on (espeak-ng, ffmpeg) is not installed."""
+
+
+class SpeechError(VoiceguideError):
+    """The speech engine failed to produce audio."""

@@ -1,0 +1,429 @@
+"""The routine script format: its models, validation and the errors a writer sees.
+
+The pydantic models are the contract (and, through `json_schema()`, what an
+editor validates against). Every step remembers its line so that later stages
+(layout, speech) can point at it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Union
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    ValidationError,
+    WithJsonSchema,
+)
+
+from voiceguide.durations import EXAMPLES, PATTERN, parse_duration
+from voiceguide.errors import ScriptError
+from voiceguide.yamlsource import Located, load_file
+
+MAX_TEXT = 1000
+"""Characters in one spoken text; a paragraph is plenty for an instruction."""
+
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": PATTERN}],
+            "description": f"seconds, or text such as {EXAMPLES}",
+        }
+    ),
+]
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+CueName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)]
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """A line to speak with the voice settings resolved: everything that changes how it sounds."""
+
+    text: str
+    voice: str | None
+    rate: int
+    volume: float
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False, populate_by_name=True)
+
+
+class _Step(_Model):
+    _line: int = PrivateAttr(1)
+    _column: int = PrivateAttr(1)
+
+    @property
+    def where(self) -> tuple[int, int]:
+        """The 1-based line and column of this step in its script."""
+        return (self._line, self._column)
+
+
+class Voice(_Model):
+    """How the words are spoken; any field left out keeps the routine's (or engine's) default."""
+
+    voice: str | None = Field(None, max_length=100, description="engine voice: an id, name or language (see `voiceguide voices`)")
+    rate: int | None = Field(None, ge=60, le=400, description="words per minute")
+    volume: float | None = Field(None, gt=0.0, le=1.0)
+
+
+class Remind(_Model):
+    every: Duration = Field(description="time between reminders, counted from the start of the hold")
+    say: Text
+
+
+class Safety(_Model):
+    """A short form that is spoken at the start, and the full text that `show` prints."""
+
+    say: Text
+    text: Annotated[str, Field(min_length=1, max_length=10 * MAX_TEXT)]
+
+
+class Chimes(_Model):
+    """Which cue marks what; `none` silences one."""
+
+    start: CueName = "bowl"
+    section: CueName = Field("soft", description="plays as each section (chapter) begins")
+    step: CueName = Field("soft", description="plays as each hold ends")
+    end: CueName = "bowl"
+
+
+class BreatheWords(_Model):
+    in_: Text = Field("Breathe in.", alias="in")
+    hold: Text = "Hold."
+    out: Text = "And out."
+
+
+class Words(_Model):
+    """Every word the program adds by itself, so a routine in any language contains no English."""
+
+    numbers: list[Text] = Field(
+        ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"],
+        min_length=1,
+        max_length=20,
+        description="countdown numbers, from one upward",
+    )
+    release: Text = Field("And release.", description="spoken when a hold with `release: true` ends")
+    safety: Text | None = Field("Before we begin, a word of care.", description="spoken before the safety text")
+    breathe: BreatheWords = BreatheWords()
+
+
+class SayStep(_Step):
+    say: Text
+    voice: Voice | None = None
+    pause: Duration = Field(0.0, description="silence after the words (after the hold, if any)")
+    hold: Duration | None = Field(None, description="timed hold that starts when the words end")
+    remind: Remind | None = None
+    countdown: int | None = Field(None, ge=1, le=20, description="numbers ending exactly at the end of the hold")
+    release: Text | bool | None = Field(None, description="spoken when the hold ends; true uses words.release")
+
+
+class SectionStep(_Step):
+    section: Text
+
+
+class SidesStep(_Step):
+    sides: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(min_length=1, max_length=4)
+    switch: Text | None = Field(None, description="spoken before every side but the first; {side} allowed")
+    steps: list[Step] = Field(min_length=1)
+
+
+class RepeatStep(_Step):
+    repeat: int = Field(ge=1, le=100)
+    steps: list[Step] = Field(min_length=1)
+
+
+class Breathe(_Model):
+    in_: Duration = Field(alias="in")
+    hold: Duration = 0.0
+    out: Duration
+    cycles: int = Field(ge=1, le=100)
+
+
+class BreatheStep(_Step):
+    breathe: Breathe
+
+
+class ChimeStep(_Step):
+    chime: CueName
+
+
+class PauseStep(_Step):
+    pause: Duration
+
+
+STEP_KINDS: dict[str, type[_Step]] = {
+    "say": SayStep,
+    "section": SectionStep,
+    "sides": SidesStep,
+    "repeat": RepeatStep,
+    "breathe": BreatheStep,
+    "chime": ChimeStep,
+    "pause": PauseStep,
+}
+"""A step's kind is its first key found in this order (so `say` with `pause` is a say step)."""
+
+
+def _step_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return next((kind for kind in STEP_KINDS if kind in value), None)
+    if isinstance(value, BaseModel):
+        return next(kind for kind, cls in STEP_KINDS.items() if isinstance(value, cls))
+    return None
+
+
+Step = Annotated[
+    Union[tuple(Annotated[cls, Tag(kind)] for kind, cls in STEP_KINDS.items())],  # type: ignore[misc]
+    Discriminator(
+        _step_kind,
+        custom_error_type="step_kind",
+        custom_error_message="a step needs one of: " + ", ".join(STEP_KINDS),
+    ),
+]
+
+
+class Routine(_Model):
+    title: Text
+    description: str | None = Field(None, max_length=10 * MAX_TEXT)
+    voice: Voice = Voice()
+    safety: Text | Safety | None = None
+    sources: list[Text] = Field(default_factory=list, description="where the advice comes from")
+    chimes: Chimes = Chimes()
+    words: Words = Words()
+    steps: list[Step] = Field(min_length=1)
+
+    _file: Path = PrivateAttr(Path("<script>"))
+    _located: Located | None = PrivateAttr(None)
+
+    @property
+    def file(self) -> Path:
+        return self._file
+
+    @property
+    def safety_spoken(self) -> str | None:
+        return self.safety.say if isinstance(self.safety, Safety) else self.safety
+
+    @property
+    def safety_text(self) -> str | None:
+        return self.safety.text if isinstance(self.safety, Safety) else self.safety
+
+    def error(self, message: str, step: _Step | None = None, key: tuple[str, ...] = ()) -> ScriptError:
+        """An error pointing at `step`, else at the top-level `key` path, else at the top of the file."""
+        if step is not None:
+            line, column = step.where
+        elif key and self._located is not None:
+            line, column = self._located.where(key)
+        else:
+            line, column = (1, 1)
+        return ScriptError(message, self._file, line, column)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the script format, for editors."""
+    schema = Routine.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "voiceguide routine script"
+    return schema
+
+
+def load_routine(path: Path, *, display_name: str | None = None) -> Routine:
+    """Load and validate a script; every problem is a ScriptError naming FILE:LINE:COL."""
+    located = load_file(path)
+    if display_name:
+        located.file = display_name
+    return parse_routine(located)
+
+
+def parse_routine(located: Located) -> Routine:
+    if not isinstance(located.data, dict):
+        raise located.error("a routine is a mapping with at least `title:` and `steps:`", ())
+    try:
+        routine = Routine.model_validate(located.data)
+    except ValidationError as exc:
+        raise _first_error(exc, located) from None
+    routine._file = Path(located.file)
+    routine._located = located
+    _attach_positions(routine.steps, ("steps",), located)
+    _check_steps(routine, routine.steps, in_sides=False)
+    return routine
+
+
+# --- positions and semantic checks -------------------------------------------------
+
+def _attach_positions(steps: list[Any], path: tuple[str | int, ...], located: Located) -> None:
+    for index, step in enumerate(steps):
+        step._line, step._column = located.where(path + (index,))
+        if isinstance(step, (SidesStep, RepeatStep)):
+            _attach_positions(step.steps, path + (index, "steps"), located)
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def _texts(step: _Step) -> list[str]:
+    if isinstance(step, SayStep):
+        texts = [step.say, step.remind.say if step.remind else None]
+        return [t for t in texts + [step.release] if isinstance(t, str)]
+    if isinstance(step, SectionStep):
+        return [step.section]
+    if isinstance(step, SidesStep):
+        return [step.switch] if step.switch else []
+    return []
+
+
+def _check_steps(routine: Routine, steps: list[Any], *, in_sides: bool) -> None:
+    for step in steps:
+        for text in _texts(step):
+            for name in _PLACEHOLDER.findall(text):
+                if name != "side":
+                    raise routine.error(f"unknown placeholder {{{name}}}; only {{side}} is filled in", step)
+                if not in_sides and not isinstance(step, SidesStep):
+                    raise routine.error("{side} is used outside a `sides:` block; put this step inside one", step)
+        if isinstance(step, SayStep):
+            _check_hold(routine, step)
+        if isinstance(step, SidesStep):
+            if in_sides:
+                raise routine.error("`sides:` blocks cannot be nested; {side} would be ambiguous", step)
+            if len(set(step.sides)) != len(step.sides):
+                raise routine.error("each side may appear only once in `sides:`", step)
+        if isinstance(step, (SidesStep, RepeatStep)):
+            _check_steps(routine, step.steps, in_sides=in_sides or isinstance(step, SidesStep))
+        if isinstance(step, BreatheStep) and (step.breathe.in_ <= 0 or step.breathe.out <= 0):
+            raise routine.error("breathing in and out each need a duration above zero", step)
+        if isinstance(step, PauseStep) and step.pause <= 0:
+            raise routine.error("a pause needs a duration above zero", step)
+
+
+def _check_hold(routine: Routine, step: SayStep) -> None:
+    needs_hold = [key for key in ("remind", "countdown", "release") if getattr(step, key) not in (None, False)]
+    if step.hold is None:
+        if needs_hold:
+            raise routine.error(f"`{needs_hold[0]}` belongs to a hold; add `hold:` to this step", step)
+        return
+    if step.hold <= 0:
+        raise routine.error("a hold needs a duration above zero", step)
+    if step.remind and step.remind.every <= 0:
+        raise routine.error("reminders need `every:` above zero", step)
+    if step.countdown and step.countdown > len(routine.words.numbers):
+        raise routine.error(
+            f"countdown {step.countdown} needs {step.countdown} numbers but `words.numbers` has "
+            f"{len(routine.words.numbers)}",
+            step,
+        )
+
+
+# --- turning pydantic's errors into one line a script writer understands ------------
+
+def _first_error(exc: ValidationError, located: Located) -> ScriptError:
+    """The error a writer should fix first: an unknown key (usually a typo), else the earliest."""
+    def rank(error: Any) -> tuple[bool, tuple[int, int], int]:
+        path = _data_path(error["loc"], located.data)
+        return (error["type"] != "extra_forbidden", located.where(path), -len(error["loc"]))
+
+    error = min(exc.errors(include_url=False), key=rank)
+    path = _data_path(error["loc"], located.data)
+    name = str(path[-1]) if path and isinstance(path[-1], str) else None
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return located.error(_unknown_key(name or "?", path, located.data), path, key=True)
+    if kind == "missing":
+        return located.error(f"missing required key `{name}`", path[:-1])
+    if kind == "step_kind":
+        return located.error(error["msg"], path)
+    if kind == "value_error":
+        message = str(error["ctx"]["error"])
+    elif kind == "string_type" and not isinstance(error["input"], (dict, list)):
+        message = "expected text; put it in quotes if it is a word like yes, no, on or off, or a number"
+    elif kind == "too_short" and isinstance(error["input"], list):
+        message = "is empty; it needs at least one entry"
+    elif kind == "string_pattern_mismatch" and "a-z0-9" in str(error["ctx"].get("pattern")):
+        message = f"'{error['input']}' is not a cue name; use a lowercase name such as soft or bowl, or none"
+    else:
+        message = error["msg"][:1].lower() + error["msg"][1:]
+    where = f"`{name}` " if name and kind in ("too_short",) else f"`{name}`: " if name else ""
+    return located.error(f"{where}{message}", path)
+
+
+def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
+    """Pydantic's error location as a path into the data: union tags and branch names dropped."""
+    path: list[str | int] = []
+    node = data
+    for position, part in enumerate(loc):
+        at_step = len(path) >= 2 and path[-2] == "steps" and isinstance(path[-1], int)
+        if at_step and part in STEP_KINDS and loc[position - 1] == path[-1]:
+            continue  # the discriminator's tag, right after a step's index
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and part.rstrip("_") in node:
+            part = part.rstrip("_")
+            node = node[part]
+        elif position == len(loc) - 1 and isinstance(node, dict):
+            node = None  # a missing key: the path names it, the position is its mapping's
+        else:
+            continue  # a union branch name such as 'Safety' or 'constrained-str'
+        path.append(part)
+    return tuple(path)
+
+
+def _unknown_key(name: str, path: tuple[str | int, ...], data: Any) -> str:
+    parent = data
+    for part in path[:-1]:
+        parent = parent[part]
+    model = _model_for(path[:-1], data)
+    allowed = [f.alias or n for n, f in model.model_fields.items()] if model else []
+    if " " in name.strip():
+        return f"unknown key `{name}`: a comma or colon inside {{...}} splits the text; put the text in quotes"
+    hint = difflib.get_close_matches(name, allowed, n=1)
+    if hint:
+        return f"unknown key `{name}`; did you mean `{hint[0]}`?"
+    return f"unknown key `{name}`" + (f"; expected one of: {', '.join(allowed)}" if allowed else "")
+
+
+def _model_for(path: tuple[str | int, ...], data: Any) -> type[BaseModel] | None:
+    """Which model validates the mapping at `path`, to list the keys it allows."""
+    model: type[BaseModel] | None = Routine
+    node = data
+    for part in path:
+        node = node[part]
+        if model is None:
+            return None
+        if isinstance(part, int):
+            kind = _step_kind(node)
+            model = STEP_KINDS.get(kind) if kind else None
+            continue
+        field = model.model_fields.get(part) or next(
+            (f for f in model.model_fields.values() if f.alias == part), None
+        )
+        model = _nested_model(field.annotation) if field else None
+        if part == "steps":
+            model = _ListMarker  # the next part is an index
+    return None if model is _ListMarker else model
+
+
+class _ListMarker(BaseModel):
+    pass
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _nested_model(arg)
+        if found:
+            return found
+    return None
+
+
+for _cls in (SidesStep, RepeatStep, Routine):
+    _cls.model_rebuild()

@@ -1,0 +1,43 @@
+"""The readable form of a session that `voiceguide show` prints."""
+
+from __future__ import annotations
+
+import textwrap
+
+from voiceguide.routine import Routine
+from voiceguide.timeline import Event, Timeline
+from voiceguide.units import clock
+
+WIDTH = 88
+
+
+def describe(routine: Routine, timeline: Timeline) -> str:
+    """Title, description, full safety text, then every chapter with its events and times."""
+    lines = [f"{routine.title}  ({clock(timeline.duration)})"]
+    if routine.description:
+        lines += textwrap.wrap(routine.description, WIDTH)
+    if routine.safety_text:
+        lines += [""] + textwrap.wrap(f"Safety: {routine.safety_text}", WIDTH, subsequent_indent="  ")
+    if routine.sources:
+        lines += ["", "Sources:"] + [f"  - {source}" for source in routine.sources]
+    chapters = iter(timeline.chapters)
+    chapter = next(chapters, None)
+    holds: list[Event] = []
+    for event in timeline.events:
+        while chapter and event.start >= chapter.start:
+            lines += ["", f"{clock(chapter.start):>7}  == {chapter.title} ({clock(chapter.end - chapter.start)}) =="]
+            chapter = next(chapters, None)
+        holds = [h for h in holds if h.end > event.start]
+        lines.append(f"{clock(event.start):>7}  {'  ' * len(holds)}{_event_text(event)}")
+        if event.kind == "hold":
+            holds.append(event)
+    lines.append(f"{clock(timeline.duration):>7}  (end)")
+    return "\n".join(lines)
+
+
+def _event_text(event: Event) -> str:
+    if event.kind == "speech":
+        return f'"{event.text}"'
+    if event.kind == "chime":
+        return f"(chime: {event.name})"
+    return f"(hold {clock(event.end - event.start)})"

@@ -1,0 +1,263 @@
+"""Text to clip: the speech engine interface, the pyttsx3 engine and the on-disk clip cache.
+
+A clip in the cache is 44.1 kHz mono 16-bit WAV whose first and last samples are
+sound: the silence engines put around words is trimmed, so an event's start is
+the moment the voice is heard. Lengths are read from WAV headers, so laying out
+a session from a warm cache starts no engine and decodes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+import wave
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from voiceguide.errors import MissingToolError, SpeechError
+from voiceguide.routine import Utterance
+from voiceguide.units import SAMPLE_RATE
+
+if TYPE_CHECKING:
+    import numpy as np
+
+CLIP_FORMAT = 1
+"""Bump when the processing below changes, so old clips are not reused."""
+SILENCE_DBFS = -50.0
+"""Samples quieter than this at either end of a clip are trimmed away."""
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    id: str
+    name: str
+    languages: tuple[str, ...]
+
+
+class SpeechEngine(Protocol):
+    """What voiceguide needs of a text-to-speech engine."""
+
+    def voices(self) -> list[VoiceInfo]: ...
+
+    def synthesize(self, utterance: Utterance, wav_path: Path) -> None:
+        """Write the utterance as a WAV file (any rate, mono, 16-bit) to `wav_path`."""
+        ...
+
+
+def install_hint() -> str:
+    if sys.platform == "darwin":
+        return "brew install espeak-ng"
+    return "sudo apt install espeak-ng (Debian/Ubuntu) or your system's espeak-ng package"
+
+
+class Pyttsx3Engine:
+    """pyttsx3 used the only way that is reliable with espeak: one engine, one phrase per runAndWait.
+
+    The espeak driver synthesizes on espeak's own thread. If espeak still reports
+    the previous phrase as playing when the next runAndWait starts, the driver
+    cancels and returns before the new file is written; so every phrase waits
+    for espeak to be idle, and must report itself completed with audio.
+    """
+
+    ATTEMPTS = 3
+    IDLE_TIMEOUT = 10.0
+
+    def __init__(self) -> None:
+        try:
+            import pyttsx3
+
+            self._engine = pyttsx3.init()
+        except (ImportError, OSError, RuntimeError) as exc:
+            raise MissingToolError(f"no speech engine: espeak-ng is not installed ({exc}); install it with {install_hint()}")
+        self._voices: list[VoiceInfo] | None = None
+        self._completed = False
+        self._engine.connect("finished-utterance", self._on_finished)
+        self._espeak_busy = _espeak_busy_probe()
+
+    @staticmethod
+    def identity() -> str:
+        """Names the engine and its version, without starting it: part of every clip's cache key."""
+        engine = f"pyttsx3-{version('pyttsx3')}"
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(ImportError, OSError, RuntimeError):
+                from pyttsx3.drivers import _espeak
+
+                return f"{engine}/espeak-ng-{_espeak.Info(None).decode()}"
+        return f"{engine}/{sys.platform}"
+
+    def voices(self) -> list[VoiceInfo]:
+        if self._voices is None:
+            self._voices = [
+                VoiceInfo(str(v.id), str(v.name), tuple(str(lang) for lang in (v.languages or ())))
+                for v in self._engine.getProperty("voices")
+            ]
+        return self._voices
+
+    def synthesize(self, utterance: Utterance, wav_path: Path) -> None:
+        if utterance.voice is not None:
+            self._engine.setProperty("voice", find_voice(self.voices(), utterance.voice).id)
+        self._engine.setProperty("rate", utterance.rate)
+        self._engine.setProperty("volume", utterance.volume)
+        for _ in range(self.ATTEMPTS):
+            wav_path.unlink(missing_ok=True)
+            with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
+                self._wait_until_idle()
+                self._completed = False
+                self._engine.save_to_file(utterance.text, str(wav_path))
+                self._engine.runAndWait()
+                self._wait_until_idle()
+            if self._completed and _has_frames(wav_path):
+                return
+        raise SpeechError(f"the speech engine did not finish '{utterance.text[:60]}' after {self.ATTEMPTS} tries")
+
+    def _on_finished(self, name: object, completed: bool) -> None:
+        self._completed = completed
+
+    def _wait_until_idle(self) -> None:
+        deadline = time.monotonic() + self.IDLE_TIMEOUT
+        while self._espeak_busy() and time.monotonic() < deadline:
+            time.sleep(0.002)
+
+
+def _espeak_busy_probe() -> Callable[[], bool]:
+    """Whether espeak's thread is still at work; other drivers are synchronous."""
+    try:
+        from pyttsx3.drivers import _espeak
+    except (ImportError, OSError, RuntimeError):
+        return lambda: False
+    return lambda: bool(_espeak.IsPlaying())
+
+
+def _has_frames(wav_path: Path) -> bool:
+    try:
+        with wave.open(str(wav_path), "rb") as clip:
+            return clip.getnframes() > 0
+    except (OSError, EOFError, wave.Error):
+        return False
+
+
+def find_voice(voices: list[VoiceInfo], wanted: str) -> VoiceInfo:
+    """A voice by id, by the last part of its id, by language or by name (any case)."""
+    key = wanted.casefold()
+    for match in (
+        lambda v: v.id.casefold() == key,
+        lambda v: v.id.casefold().rsplit("/", 1)[-1] == key,
+        lambda v: key in (lang.casefold() for lang in v.languages),
+        lambda v: v.name.casefold() == key,
+    ):
+        found = [v for v in voices if match(v)]
+        if found:
+            return found[0]
+    raise LookupError(wanted)
+
+
+class ClipCache:
+    """Clips on disk, keyed by everything that changes their sound; writes are atomic."""
+
+    def __init__(
+        self,
+        folder: Path | None = None,
+        engine_factory: Callable[[], SpeechEngine] = Pyttsx3Engine,
+        identity: str | None = None,
+    ) -> None:
+        self.folder = folder or default_cache_folder()
+        self._engine_factory = engine_factory
+        self._engine: SpeechEngine | None = None
+        self._identity = identity or Pyttsx3Engine.identity()
+
+    @property
+    def engine(self) -> SpeechEngine:
+        """The engine, started on first use: a warm cache never needs it."""
+        if self._engine is None:
+            self._engine = self._engine_factory()
+        return self._engine
+
+    def path(self, utterance: Utterance) -> Path:
+        key = json.dumps(
+            [CLIP_FORMAT, SAMPLE_RATE, self._identity, utterance.text, utterance.voice, utterance.rate, utterance.volume]
+        )
+        return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}.wav"
+
+    def missing(self, utterances: Iterable[Utterance]) -> list[Utterance]:
+        return [u for u in dict.fromkeys(utterances) if not self.path(u).is_file()]
+
+    def synthesize(self, utterances: Iterable[Utterance], on_clip: Callable[[], None] = lambda: None) -> None:
+        """Make and store every clip not yet cached."""
+        todo = self.missing(utterances)
+        if not todo:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="voiceguide-") as scratch:
+            raw = Path(scratch) / "raw.wav"
+            for utterance in todo:
+                self.engine.synthesize(utterance, raw)
+                _store(_clean_clip(raw, utterance.text), self.path(utterance))
+                on_clip()
+
+    def length(self, utterance: Utterance) -> int:
+        """The clip's length in samples, from its header."""
+        with wave.open(str(self.path(utterance)), "rb") as clip:
+            return clip.getnframes()
+
+    def samples(self, utterance: Utterance) -> np.ndarray:
+        """The clip as 16-bit samples."""
+        import numpy as np
+
+        with wave.open(str(self.path(utterance)), "rb") as clip:
+            return np.frombuffer(clip.readframes(clip.getnframes()), dtype="<i2")
+
+
+def default_cache_folder() -> Path:
+    override = os.environ.get("VOICEGUIDE_CACHE_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_cache_path
+
+    return user_cache_path("voiceguide", appauthor=False) / "clips"
+
+
+def _clean_clip(raw: Path, text: str) -> np.ndarray:
+    """The engine's WAV at 44.1 kHz mono 16-bit with the silence around the words trimmed."""
+    import warnings
+
+    import numpy as np
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # pydub warns when ffmpeg is absent; WAV needs none
+        from pydub import AudioSegment
+
+    try:
+        segment = AudioSegment.from_wav(str(raw))
+    except (OSError, EOFError, wave.Error) as exc:
+        raise SpeechError(f"the speech engine wrote no usable audio for '{text}' ({exc})")
+    segment = segment.set_channels(1).set_sample_width(2).set_frame_rate(SAMPLE_RATE)
+    samples = np.array(segment.get_array_of_samples(), dtype=np.int16)
+    threshold = 32767 * 10 ** (SILENCE_DBFS / 20)
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > threshold)
+    if loud.size == 0:
+        raise SpeechError(f"the speech engine produced silence for '{text}'; check the voice and volume")
+    return samples[loud[0] : loud[-1] + 1]
+
+
+def _store(samples: np.ndarray, target: Path) -> None:
+    """Write a WAV beside `target` and rename it into place, so readers never see half a clip."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".clip-", suffix=".wav")
+    try:
+        with os.fdopen(handle, "wb") as file, wave.open(file, "wb") as clip:
+            clip.setnchannels(1)
+            clip.setsampwidth(2)
+            clip.setframerate(SAMPLE_RATE)
+            clip.writeframes(samples.astype("<i2").tobytes())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

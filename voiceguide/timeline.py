@@ -1,0 +1,438 @@
+"""From a routine to a sample-exact timeline of speech, chimes, holds and chapters.
+
+Two stages. `expand` unrolls sides, repeats and breathing into a flat plan of
+segments; it needs no audio. `layout` places the plan on the sample clock using
+the real length of every clip (measured by the caller), fits it to a requested
+length by scaling holds and pauses only, and places reminders and countdowns
+inside holds so they never overlap other speech.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from voiceguide.errors import UsageError
+from voiceguide.routine import (
+    BreatheStep,
+    ChimeStep,
+    PauseStep,
+    RepeatStep,
+    Routine,
+    SayStep,
+    SectionStep,
+    SidesStep,
+    Utterance,
+    Voice,
+)
+from voiceguide.units import SAMPLE_RATE, clock, to_samples, to_seconds
+
+DEFAULT_RATE = 150
+"""Words per minute when a script sets none: calmer than espeak's brisk 175."""
+SAFETY_PAUSE = 2.0
+"""Seconds of quiet after the spoken safety text, before the routine begins."""
+REMINDER_GAP = 1.0
+"""Seconds of quiet a reminder keeps before the next words in a hold."""
+COUNTDOWN_LEAD = 1.0
+"""Seconds of a hold that come before its countdown, at the least."""
+COUNTDOWN_SPACING = 1.0
+"""Seconds between countdown numbers, onset to onset (more if a number is long)."""
+MAX_EVENTS = 20_000
+MAX_SESSION_SECONDS = 12 * 3600
+
+
+# --- the plan: what happens, in order, before anything is measured ---------------
+
+@dataclass(frozen=True)
+class Speak:
+    utterance: Utterance
+    step: Any = None
+
+
+@dataclass(frozen=True)
+class Chime:
+    name: str
+    step: Any = None
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Silence that fitting may stretch or shrink."""
+
+    seconds: float
+    step: Any = None
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A timed hold after an instruction, with optional reminders and countdown inside it."""
+
+    seconds: float
+    instruction: str
+    step: Any
+    reminder: Utterance | None = None
+    every: float = 0.0
+    countdown: tuple[Utterance, ...] = ()  # from the highest number down to "one"
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A breathing phase of fixed length with its word at the start; never scaled."""
+
+    utterance: Utterance
+    seconds: float
+    step: Any
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A chapter begins here."""
+
+    title: str
+
+
+Segment = Speak | Chime | Gap | Hold | Phase | Mark
+
+
+def expand(routine: Routine) -> list[Segment]:
+    """The routine as a flat plan: sides, repeats and breathing unrolled, words filled in."""
+    plan: list[Segment] = []
+    _add_chime(plan, routine.chimes.start)
+    if routine.safety_spoken:
+        opening = " ".join(t for t in (routine.words.safety, routine.safety_spoken) if t)
+        plan += [Speak(_utterance(routine, opening, None)), Gap(SAFETY_PAUSE)]
+    _expand_steps(routine, routine.steps, plan, side=None)
+    _add_chime(plan, routine.chimes.end)
+    return plan
+
+
+def _add_chime(plan: list[Segment], name: str, step: Any = None) -> None:
+    if name != "none":
+        plan.append(Chime(name, step))
+
+
+def _utterance(routine: Routine, text: str, voice: Voice | None, side: str | None = None) -> Utterance:
+    merged = routine.voice.model_copy(update=voice.model_dump(exclude_none=True) if voice else {})
+    if side is not None:
+        text = text.replace("{side}", side)
+    return Utterance(
+        text=" ".join(text.split()),
+        voice=merged.voice,
+        rate=merged.rate or DEFAULT_RATE,
+        volume=1.0 if merged.volume is None else merged.volume,
+    )
+
+
+def _expand_steps(routine: Routine, steps: list[Any], plan: list[Segment], side: str | None) -> None:
+    for step in steps:
+        if len(plan) > MAX_EVENTS:
+            raise routine.error(f"the session would have more than {MAX_EVENTS} parts; use fewer repeats", step)
+        if isinstance(step, SayStep):
+            _expand_say(routine, step, plan, side)
+        elif isinstance(step, SectionStep):
+            plan.append(Mark(step.section.replace("{side}", side or "")))
+            _add_chime(plan, routine.chimes.section, step)
+        elif isinstance(step, SidesStep):
+            for index, each_side in enumerate(step.sides):
+                if index and step.switch:
+                    plan.append(Speak(_utterance(routine, step.switch, None, each_side), step))
+                _expand_steps(routine, step.steps, plan, each_side)
+        elif isinstance(step, RepeatStep):
+            for _ in range(step.repeat):
+                _expand_steps(routine, step.steps, plan, side)
+        elif isinstance(step, BreatheStep):
+            words = routine.words.breathe
+            phases = [(words.in_, step.breathe.in_), (words.hold, step.breathe.hold), (words.out, step.breathe.out)]
+            for _ in range(step.breathe.cycles):
+                plan += [Phase(_utterance(routine, w, None), s, step) for w, s in phases if s > 0]
+        elif isinstance(step, ChimeStep):
+            plan.append(Chime(step.chime, step))
+        elif isinstance(step, PauseStep):
+            plan.append(Gap(step.pause, step))
+
+
+def _expand_say(routine: Routine, step: SayStep, plan: list[Segment], side: str | None) -> None:
+    def say(text: str) -> Utterance:
+        return _utterance(routine, text, step.voice, side)
+
+    plan.append(Speak(say(step.say), step))
+    if step.hold is not None:
+        numbers = routine.words.numbers[: step.countdown or 0]
+        plan.append(
+            Hold(
+                seconds=step.hold,
+                instruction=say(step.say).text,
+                step=step,
+                reminder=say(step.remind.say) if step.remind else None,
+                every=step.remind.every if step.remind else 0.0,
+                countdown=tuple(say(n) for n in reversed(numbers)),
+            )
+        )
+        _add_chime(plan, routine.chimes.step, step)
+        if step.release:
+            plan.append(Speak(say(routine.words.release if step.release is True else step.release), step))
+    if step.pause:
+        plan.append(Gap(step.pause, step))
+
+
+# --- the timeline: where everything sounds, in samples ----------------------------
+
+EventKind = Literal["speech", "chime", "hold"]
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    start: int
+    end: int
+    text: str | None = None
+    name: str | None = None
+    utterance: Utterance | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Timeline:
+    title: str
+    duration: int
+    chapters: tuple[Chapter, ...]
+    events: tuple[Event, ...]
+    sample_rate: int = SAMPLE_RATE
+
+    def as_json(self) -> dict[str, Any]:
+        """The documented JSON of `show --json`: times in seconds."""
+        def event(e: Event) -> dict[str, Any]:
+            out: dict[str, Any] = {"kind": e.kind, "start": to_seconds(e.start), "end": to_seconds(e.end)}
+            if e.text is not None:
+                out["text"] = e.text
+            if e.name is not None:
+                out["name"] = e.name
+            return out
+
+        return {
+            "title": self.title,
+            "duration": to_seconds(self.duration),
+            "chapters": [
+                {"title": c.title, "start": to_seconds(c.start), "end": to_seconds(c.end)} for c in self.chapters
+            ],
+            "events": [event(e) for e in self.events],
+        }
+
+
+ClipLength = Callable[[Utterance], int]
+CueLength = Callable[[str], int]
+
+
+def spoken(plan: list[Segment]) -> Iterator[tuple[Utterance, Any]]:
+    """Every utterance the plan speaks, with the step that asks for it (None for the opening)."""
+    for segment in plan:
+        if isinstance(segment, (Speak, Phase)):
+            yield segment.utterance, segment.step
+        elif isinstance(segment, Hold):
+            for utterance in ([segment.reminder] if segment.reminder else []) + list(segment.countdown):
+                yield utterance, segment.step
+
+
+def chimes(plan: list[Segment]) -> Iterator[tuple[str, Any]]:
+    """Every cue the plan plays, with the step that asks for it (None for start and end)."""
+    for segment in plan:
+        if isinstance(segment, Chime):
+            yield segment.name, segment.step
+
+
+def layout(
+    routine: Routine,
+    plan: list[Segment],
+    clip_length: ClipLength,
+    cue_length: CueLength,
+    minutes: float | None = None,
+) -> Timeline:
+    """Place the plan on the sample clock; with `minutes`, stretch or shrink holds and pauses to fit."""
+    holds = {id(s): _HoldShape.measure(routine, s, clip_length) for s in plan if isinstance(s, Hold)}
+    fixed = 0
+    natural: list[int] = []
+    minimum: list[int] = []
+    for segment in plan:
+        if isinstance(segment, Speak):
+            fixed += clip_length(segment.utterance)
+        elif isinstance(segment, Chime):
+            fixed += cue_length(segment.name)
+        elif isinstance(segment, Phase):
+            phase = to_samples(segment.seconds)
+            if clip_length(segment.utterance) > phase:
+                raise routine.error(
+                    f"'{segment.utterance.text}' takes longer to say than its {segment.seconds:g}s breathing phase; "
+                    "lengthen the phase or shorten the words",
+                    segment.step,
+                )
+            fixed += phase
+        elif isinstance(segment, Gap):
+            natural.append(to_samples(segment.seconds))
+            minimum.append(0)
+        elif isinstance(segment, Hold):
+            natural.append(to_samples(segment.seconds))
+            minimum.append(holds[id(segment)].minimum)
+
+    if minutes is None:
+        lengths = natural
+    else:
+        lengths = _fit(natural, minimum, to_samples(minutes * 60) - fixed, fixed, minutes)
+    total = fixed + sum(lengths)
+    if total > to_samples(MAX_SESSION_SECONDS):
+        raise routine.error(f"the session would last {clock(total)}; the limit is {MAX_SESSION_SECONDS // 3600} hours")
+    return _place(routine, plan, holds, iter(lengths), clip_length, cue_length, total)
+
+
+def _place(
+    routine: Routine,
+    plan: list[Segment],
+    holds: dict[int, _HoldShape],
+    lengths: Iterator[int],
+    clip_length: ClipLength,
+    cue_length: CueLength,
+    total: int,
+) -> Timeline:
+    events: list[Event] = []
+    marks: list[tuple[str, int]] = []
+    cursor = 0
+    for segment in plan:
+        if isinstance(segment, (Speak, Phase)):
+            u = segment.utterance
+            events.append(Event("speech", cursor, cursor + clip_length(u), text=u.text, utterance=u))
+            cursor += to_samples(segment.seconds) if isinstance(segment, Phase) else clip_length(u)
+        elif isinstance(segment, Chime):
+            events.append(Event("chime", cursor, cursor + cue_length(segment.name), name=segment.name))
+            cursor += cue_length(segment.name)
+        elif isinstance(segment, Gap):
+            cursor += next(lengths)
+        elif isinstance(segment, Hold):
+            length = next(lengths)
+            events.append(Event("hold", cursor, cursor + length, text=segment.instruction))
+            events += holds[id(segment)].speech(cursor, cursor + length)
+            cursor += length
+        elif isinstance(segment, Mark):
+            marks.append((segment.title, cursor))
+        if len(events) > MAX_EVENTS:
+            raise routine.error(f"the session would have more than {MAX_EVENTS} events; use fewer repeats or reminders")
+    events.sort(key=lambda e: (e.start, e.kind != "hold"))
+    return Timeline(routine.title, total, _chapters(routine.title, marks, events, total), tuple(events))
+
+
+def _chapters(title: str, marks: list[tuple[str, int]], events: list[Event], total: int) -> tuple[Chapter, ...]:
+    """Chapters that cover the whole session, named after its sections."""
+    first_speech = min((e.start for e in events if e.kind == "speech"), default=total)
+    if not marks or marks[0][1] > 0 and first_speech < marks[0][1]:
+        marks = [(title, 0)] + marks
+    else:
+        marks = [(marks[0][0], 0)] + marks[1:]  # only chimes and silence come before it
+    starts = [start for _, start in marks[1:]] + [total]
+    chapters = [Chapter(name, start, end) for (name, start), end in zip(marks, starts)]
+    return tuple(c for c in chapters if c.end > c.start) or (Chapter(title, 0, total),)
+
+
+@dataclass(frozen=True)
+class _HoldShape:
+    """The fixed speech inside a hold, measured once, placed for any hold length."""
+
+    minimum: int
+    countdown: tuple[tuple[Utterance, int, int], ...]  # utterance, onset back from the hold's end, length
+    reminder: Utterance | None
+    reminder_length: int
+    every: int
+
+    @staticmethod
+    def measure(routine: Routine, hold: Hold, clip_length: ClipLength) -> _HoldShape:
+        lengths = [clip_length(u) for u in hold.countdown]
+        spacing = max([to_samples(COUNTDOWN_SPACING)] + [n + to_samples(0.25) for n in lengths[:-1]])
+        count = len(lengths)
+        offsets = tuple(
+            (u, lengths[-1] + (count - 1 - i) * spacing, length)
+            for i, (u, length) in enumerate(zip(hold.countdown, lengths))
+        )
+        span = offsets[0][1] if offsets else 0
+        minimum = span + to_samples(COUNTDOWN_LEAD) if offsets else 1
+        natural = to_samples(hold.seconds)
+        if natural < minimum:
+            raise routine.error(
+                f"a hold of {hold.seconds:g}s is too short for a countdown of {count}; "
+                f"make it at least {to_seconds(minimum):g}s or count down from fewer",
+                hold.step,
+            )
+        shape = _HoldShape(
+            minimum=minimum,
+            countdown=offsets,
+            reminder=hold.reminder,
+            reminder_length=clip_length(hold.reminder) if hold.reminder else 0,
+            every=to_samples(hold.every),
+        )
+        if hold.reminder:
+            shape._check_reminders(routine, hold, natural)
+        return shape
+
+    def _check_reminders(self, routine: Routine, hold: Hold, natural: int) -> None:
+        needed = self.reminder_length + to_samples(REMINDER_GAP)
+        if needed > self.every:
+            raise routine.error(
+                f"the reminder takes {to_seconds(self.reminder_length):.1f}s to say, so `every` must be at least "
+                f"{to_seconds(needed):.1f}s",
+                hold.step,
+            )
+        if not self._reminder_onsets(0, natural):
+            raise routine.error(
+                f"no reminder fits: a reminder every {hold.every:g}s needs a longer hold than {hold.seconds:g}s"
+                + (" with its countdown" if self.countdown else "")
+                + "; shorten `every` or lengthen the hold",
+                hold.step,
+            )
+
+    def _reminder_onsets(self, start: int, end: int) -> list[int]:
+        limit = end - (self.countdown[0][1] if self.countdown else 0)
+        last_onset = limit - self.reminder_length - to_samples(REMINDER_GAP)
+        return list(range(start + self.every, last_onset + 1, self.every)) if self.reminder else []
+
+    def speech(self, start: int, end: int) -> list[Event]:
+        """Reminder and countdown events for a hold placed at [start, end)."""
+        events = [
+            Event("speech", onset, onset + self.reminder_length, text=self.reminder.text, utterance=self.reminder)
+            for onset in self._reminder_onsets(start, end)
+            if self.reminder
+        ]
+        events += [
+            Event("speech", end - offset, end - offset + length, text=u.text, utterance=u)
+            for u, offset, length in self.countdown
+        ]
+        return events
+
+
+def _fit(natural: list[int], minimum: list[int], budget: int, fixed: int, minutes: float) -> list[int]:
+    """Lengths proportional to `natural` (never below `minimum`) that add up to exactly `budget`."""
+    if minutes <= 0 or minutes * 60 > MAX_SESSION_SECONDS:
+        raise UsageError(f"--minutes must be between 0 and {MAX_SESSION_SECONDS // 60}")
+    floor = fixed + sum(minimum)
+    if budget < sum(minimum):
+        raise UsageError(
+            f"{minutes:g} minutes is too short: the words, chimes and countdowns alone take {clock(floor)}; "
+            f"ask for at least {-(-floor // (60 * SAMPLE_RATE))} minutes"
+        )
+    if not any(natural):
+        raise UsageError("this routine has no holds or pauses to stretch; play it at its own length")
+    low, high = 0.0, max([budget / sum(natural)] + [m / n for m, n in zip(minimum, natural) if n]) + 1.0
+    for _ in range(100):
+        scale = (low + high) / 2
+        if sum(max(m, scale * n) for m, n in zip(minimum, natural)) < budget:
+            low = scale
+        else:
+            high = scale
+    exact = [max(m, high * n) for m, n in zip(minimum, natural)]
+    lengths = [int(x) for x in exact]
+    by_remainder = sorted(range(len(exact)), key=lambda i: exact[i] - lengths[i], reverse=True)
+    for i in by_remainder[: max(budget - sum(lengths), 0)]:
+        lengths[i] += 1  # floors lose less than one sample each: hand those back
+    return lengths

@@ -1,0 +1,137 @@
+"""Safe YAML loading that remembers where every value came from.
+
+Routine scripts are shared between people, so they are data only: the safe
+loader constructs no objects, aliases count against a node budget (no alias
+bombs), and nesting and size are bounded. Every error names FILE:LINE:COL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from voiceguide.errors import ScriptError
+
+MAX_FILE_BYTES = 256 * 1024
+MAX_NODES = 20_000
+MAX_DEPTH = 40
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Located:
+    """Plain data from a YAML file plus the 1-based line and column of each value and key."""
+
+    data: Any
+    file: str
+    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
+        """Position of the value at `path` (or of its key), falling back to the nearest parent."""
+        table = self.keys if key else self.values
+        for end in range(len(path), -1, -1):
+            if path[:end] in table:
+                return table[path[:end]]
+            if path[:end] in self.values:
+                return self.values[path[:end]]
+        return (1, 1)
+
+    def error(self, message: str, path: Path_, *, key: bool = False) -> ScriptError:
+        line, column = self.where(path, key=key)
+        return ScriptError(message, self.file, line, column)
+
+
+def load_file(path: Path) -> Located:
+    """Read and parse a script file, refusing what is not a small UTF-8 YAML mapping."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScriptError(
+                f"file is {size // 1024} KB; routine scripts are limited to {MAX_FILE_BYTES // 1024} KB",
+                path,
+            )
+        raw = path.read_bytes()
+    except ScriptError:
+        raise
+    except FileNotFoundError:
+        raise ScriptError("no such file; give a built-in routine name or a path to a .yaml file", path)
+    except IsADirectoryError:
+        raise ScriptError("this is a folder; give a path to a .yaml file", path)
+    except OSError as exc:
+        raise ScriptError(f"cannot read the file ({exc.strerror})", path)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ScriptError("the file is not UTF-8 text; save it as UTF-8", path, line, column)
+    return load_text(text, str(path))
+
+
+def load_text(text: str, file: str) -> Located:
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise ScriptError(f"invalid YAML: {problem}", file, line, column)
+    except yaml.YAMLError as exc:
+        raise ScriptError(f"invalid YAML: {exc}", file)
+    except RecursionError:
+        raise ScriptError(f"the YAML is nested too deeply (limit {MAX_DEPTH} levels)", file)
+    finally:
+        loader.dispose()
+    if node is None:
+        raise ScriptError("the file is empty; a routine needs at least a title and steps", file)
+    located = Located(data=None, file=file)
+    located.data = _Converter(loader, located).convert(node, (), 0)
+    return located
+
+
+class _Converter:
+    """Turns a composed node tree into dicts, lists and scalars, recording positions."""
+
+    def __init__(self, loader: yaml.SafeLoader, located: Located) -> None:
+        self.loader = loader
+        self.located = located
+        self.nodes = 0
+
+    def convert(self, node: yaml.Node, path: Path_, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self._error(node, f"the script has more than {MAX_NODES} values (repeated aliases?)")
+        if depth > MAX_DEPTH:
+            raise self._error(node, f"the script is nested more than {MAX_DEPTH} levels deep")
+        self.located.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            raise self._error(node, f"cannot read this value ({getattr(exc, 'problem', exc)})")
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise self._error(key_node, "merge keys (<<) are not supported; write the keys out")
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self._error(key_node, "a key must be a plain word")
+            key = str(key_node.value)
+            if key in result:
+                raise self._error(key_node, f"'{key}' appears twice in the same mapping; keep one")
+            self.located.keys[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = self.convert(value_node, path + (key,), depth + 1)
+        return result
+
+    def _error(self, node: yaml.Node, message: str) -> ScriptError:
+        return ScriptError(message, self.located.file, node.start_mark.line + 1, node.start_mark.column + 1)
