@@ -5,7 +5,7 @@ Each cue is a sum of decaying sine partials (the way a struck bowl or bell
 rings), with a soft attack and a fade to true silence at the end, written as
 44.1 kHz mono 16-bit WAV. Deterministic: running it again gives the same files.
 
-    python tools/make_cues.py            # rewrites audio_cues/*.wav
+    python tools/make_cues.py            # rewrites audio_cues/*.wav (needs voiceguide installed)
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from voiceguide import levels
+
 RATE = 44_100
 OUT = Path(__file__).resolve().parent.parent / "audio_cues"
 
@@ -23,7 +25,6 @@ def ring(
     seconds: float,
     partials: list[tuple[float, float, float]],
     attack: float,
-    peak_dbfs: float,
     shimmer_hz: float = 0.0,
 ) -> np.ndarray:
     """Partials are (frequency Hz, relative amplitude, decay time constant s)."""
@@ -37,7 +38,7 @@ def ring(
     sound *= np.minimum(1.0, t / attack)  # a soft mallet, not a click
     fade = min(0.4, seconds / 4)
     sound *= np.clip((seconds - t) / fade, 0.0, 1.0)  # end on true silence
-    return sound / np.abs(sound).max() * 10 ** (peak_dbfs / 20)
+    return levels.normalize(sound, levels.CUE_LUFS)  # every cue sits at the same reference level
 
 
 CUES = {
@@ -46,7 +47,6 @@ CUES = {
         4.0,
         [(196.0, 1.0, 1.6), (541.0, 0.45, 0.9), (1059.0, 0.2, 0.5), (1750.0, 0.08, 0.3)],
         attack=0.012,
-        peak_dbfs=-9.0,
         shimmer_hz=0.6,
     ),
     # A small, soft bell for sections and the end of a hold: short and unobtrusive.
@@ -54,7 +54,6 @@ CUES = {
         1.5,
         [(659.3, 1.0, 0.45), (1318.5, 0.25, 0.25), (1977.8, 0.08, 0.15)],
         attack=0.008,
-        peak_dbfs=-12.0,
     ),
 }
 

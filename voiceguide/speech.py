@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import io
 import json
+import math
 import os
 import sys
 import tempfile
@@ -23,6 +24,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from voiceguide import levels
 from voiceguide.errors import MissingToolError, SpeechError
 from voiceguide.routine import Utterance
 from voiceguide.units import SAMPLE_RATE
@@ -30,7 +32,7 @@ from voiceguide.units import SAMPLE_RATE
 if TYPE_CHECKING:
     import numpy as np
 
-CLIP_FORMAT = 1
+CLIP_FORMAT = 2
 """Bump when the processing below changes, so old clips are not reused."""
 SILENCE_DBFS = -50.0
 """Samples quieter than this at either end of a clip are trimmed away."""
@@ -200,7 +202,7 @@ class ClipCache:
             raw = Path(scratch) / "raw.wav"
             for utterance in todo:
                 self.engine.synthesize(utterance, raw)
-                _store(_clean_clip(raw, utterance.text), self.path(utterance))
+                _store(_clean_clip(raw, utterance), self.path(utterance))
                 on_clip()
 
     def length(self, utterance: Utterance) -> int:
@@ -225,8 +227,13 @@ def default_cache_folder() -> Path:
     return user_cache_path("voiceguide", appauthor=False) / "clips"
 
 
-def _clean_clip(raw: Path, text: str) -> np.ndarray:
-    """The engine's WAV at 44.1 kHz mono 16-bit with the silence around the words trimmed."""
+def _clean_clip(raw: Path, utterance: Utterance) -> np.ndarray:
+    """The engine's WAV at 44.1 kHz mono 16-bit, silence around the words trimmed, at the reference level.
+
+    The level follows the utterance's volume (volume 0.5 sits 6 dB below the reference),
+    so a script's volume keeps its meaning after normalization.
+    """
+    text = utterance.text
     import warnings
 
     import numpy as np
@@ -245,7 +252,9 @@ def _clean_clip(raw: Path, text: str) -> np.ndarray:
     loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > threshold)
     if loud.size == 0:
         raise SpeechError(f"the speech engine produced silence for '{text}'; check the voice and volume")
-    return samples[loud[0] : loud[-1] + 1]
+    speech = samples[loud[0] : loud[-1] + 1].astype(np.float32) / 32768
+    target = levels.SPEECH_LUFS + 20 * math.log10(utterance.volume)
+    return np.round(levels.normalize(speech, target) * 32767).astype(np.int16)
 
 
 def _store(samples: np.ndarray, target: Path) -> None:

@@ -1,0 +1,110 @@
+"""Timeline to PCM: mixing, fades and loudness, read at any sample position.
+
+`Renderer.read(position, frames)` is stateless random access, so export can
+stream blocks from the start while the live player seeks, pauses and jumps
+through the same code: both hear the same samples. Memory holds only the few
+clips in use (an LRU of decoded clips), never the session.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from voiceguide import cues, levels
+from voiceguide.speech import ClipCache
+from voiceguide.timeline import Event, Timeline
+from voiceguide.units import to_samples
+
+BLOCK = 8192
+"""Samples per block (about 0.19 s): small enough for a player, large enough to be cheap."""
+FADE_SECONDS = 0.004
+"""Every clip fades in and out this quickly: no clicks, and the onset stays where it is."""
+CLIPS_IN_MEMORY = 24
+
+
+@dataclass(frozen=True)
+class Mix:
+    """How loud things are: the speech level, with chimes kept below it so they never startle."""
+
+    loudness: float = -16.0
+    """Target integrated loudness (LUFS) of the speech, which sets the session's loudness."""
+    chime_below_speech: float = 6.0
+    """Chimes sit this many LU under the speech."""
+
+
+class Renderer:
+    def __init__(self, timeline: Timeline, clips: ClipCache, mix: Mix = Mix()) -> None:
+        self.timeline = timeline
+        self.duration = timeline.duration
+        self._clips = clips
+        self._speech_gain = levels.db_to_gain(mix.loudness - levels.SPEECH_LUFS)
+        self._chime_gain = levels.db_to_gain(mix.loudness - mix.chime_below_speech - levels.CUE_LUFS)
+        self._sounds = [e for e in timeline.events if e.kind in ("speech", "chime")]
+        self._starts = [e.start for e in self._sounds]
+        self._longest = max((e.end - e.start for e in self._sounds), default=0)
+        self._decoded: OrderedDict[tuple[str, object], np.ndarray] = OrderedDict()
+        fade = max(to_samples(FADE_SECONDS), 1)
+        self._fade_in = (0.5 - 0.5 * np.cos(np.linspace(0, np.pi, fade))).astype(np.float32)
+        self._correct(mix.loudness)
+
+    def _correct(self, target: float) -> None:
+        """Measure the whole session once and nudge every gain so it lands on `target` LUFS.
+
+        Clips are each at the reference level, but pauses inside 400 ms loudness blocks
+        lower the session's measure a little; this removes that difference exactly.
+        """
+        islands = [(e.start, e.end) for e in self._sounds]
+        measured = levels.session_loudness(islands, self.read)
+        if measured == float("-inf"):
+            return
+        correction = levels.db_to_gain(min(target - measured, levels.MAX_CORRECTION_DB))
+        self._speech_gain *= correction
+        self._chime_gain *= correction
+        self._decoded.clear()
+
+    def read(self, position: int, frames: int) -> np.ndarray:
+        """`frames` float32 samples from `position`; silence past the end."""
+        out = np.zeros(frames, dtype=np.float32)
+        end = position + frames
+        first = bisect.bisect_left(self._starts, position - self._longest)
+        last = bisect.bisect_left(self._starts, end)
+        for event in self._sounds[first:last]:
+            if event.end <= position:
+                continue
+            sound = self._sound(event)
+            lo, hi = max(event.start, position), min(event.start + len(sound), end)
+            if hi > lo:
+                out[lo - position : hi - position] += sound[lo - event.start : hi - event.start]
+        return out
+
+    def blocks(self, start: int = 0, size: int = BLOCK) -> Iterator[np.ndarray]:
+        """The session from `start` to its end in blocks of `size` (the last may be shorter)."""
+        for position in range(start, self.duration, size):
+            yield self.read(position, min(size, self.duration - position))
+
+    def _sound(self, event: Event) -> np.ndarray:
+        key = ("speech", event.utterance) if event.kind == "speech" else ("chime", event.name)
+        sound = self._decoded.get(key)
+        if sound is None:
+            if event.kind == "speech":
+                raw, gain = self._clips.samples(event.utterance), self._speech_gain
+            else:
+                raw, gain = cues.samples(event.name), self._chime_gain
+            sound = self._faded(raw.astype(np.float32) * (gain / 32768))
+            self._decoded[key] = sound
+            if len(self._decoded) > CLIPS_IN_MEMORY:
+                self._decoded.popitem(last=False)
+        else:
+            self._decoded.move_to_end(key)
+        return sound
+
+    def _faded(self, sound: np.ndarray) -> np.ndarray:
+        n = min(len(self._fade_in), len(sound) // 2)
+        sound[:n] *= self._fade_in[:n]
+        sound[len(sound) - n :] *= self._fade_in[:n][::-1]
+        return sound
