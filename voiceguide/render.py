@@ -11,13 +11,12 @@ from __future__ import annotations
 import bisect
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 
 from voiceguide import cues, levels
-from voiceguide.speech import ClipCache
-from voiceguide.timeline import Event, Timeline
+from voiceguide.session import Session
+from voiceguide.timeline import Event
 from voiceguide.units import to_samples
 
 BLOCK = 8192
@@ -27,30 +26,27 @@ FADE_SECONDS = 0.004
 CLIPS_IN_MEMORY = 24
 
 
-@dataclass(frozen=True)
-class Mix:
-    """How loud things are: the speech level, with chimes kept below it so they never startle."""
-
-    loudness: float = -16.0
-    """Target integrated loudness (LUFS) of the speech, which sets the session's loudness."""
-    chime_below_speech: float = 6.0
-    """Chimes sit this many LU under the speech."""
+CHIME_BELOW_SPEECH_DB = 6.0
+"""Chimes sit this far under the speech, so they never startle."""
 
 
 class Renderer:
-    def __init__(self, timeline: Timeline, clips: ClipCache, mix: Mix = Mix()) -> None:
+    """The audio of one prepared session, at its loudness target."""
+
+    def __init__(self, session: Session) -> None:
+        timeline = session.timeline
         self.timeline = timeline
         self.duration = timeline.duration
-        self._clips = clips
-        self._speech_gain = levels.db_to_gain(mix.loudness - levels.SPEECH_LUFS)
-        self._chime_gain = levels.db_to_gain(mix.loudness - mix.chime_below_speech - levels.CUE_LUFS)
+        self._clips = session.clips
+        self._speech_gain = levels.db_to_gain(session.loudness - levels.SPEECH_LUFS)
+        self._chime_gain = levels.db_to_gain(session.loudness - CHIME_BELOW_SPEECH_DB - levels.CUE_LUFS)
         self._sounds = [e for e in timeline.events if e.kind in ("speech", "chime")]
         self._starts = [e.start for e in self._sounds]
         self._longest = max((e.end - e.start for e in self._sounds), default=0)
         self._decoded: OrderedDict[tuple[str, object], np.ndarray] = OrderedDict()
         fade = max(to_samples(FADE_SECONDS), 1)
         self._fade_in = (0.5 - 0.5 * np.cos(np.linspace(0, np.pi, fade))).astype(np.float32)
-        self._correct(mix.loudness)
+        self._correct(session.loudness)
 
     def _correct(self, target: float) -> None:
         """Measure the whole session once and nudge every gain so it lands on `target` LUFS.

@@ -20,6 +20,11 @@ class Options:
     """Settings that change the session (not the routine): one object instead of long argument lists."""
 
     minutes: float | None = None
+    loudness: float | None = None
+    """Target LUFS; None keeps the default (-16, what podcast players expect)."""
+
+
+DEFAULT_LOUDNESS = -16.0
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,11 @@ class Session:
     routine: Routine
     timeline: Timeline
     clips: ClipCache
+    options: Options = Options()
+
+    @property
+    def loudness(self) -> float:
+        return DEFAULT_LOUDNESS if self.options.loudness is None else self.options.loudness
 
 
 Progress = Callable[[int], Callable[[], None]]
@@ -43,7 +53,7 @@ def prepare(routine: Routine, options: Options, clips: ClipCache, progress: Prog
         _check_voices(routine, clips, {u.voice: lines[u] for u in reversed(missing) if u.voice})
         clips.synthesize(missing, progress(len(missing)) if progress else lambda: None)
     timeline = layout(routine, plan, clips.length, cues.length, options.minutes)
-    return Session(routine, timeline, clips)
+    return Session(routine, timeline, clips, options)
 
 
 def _check_cues(routine: Routine, plan: list) -> None:
