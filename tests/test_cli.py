@@ -1,0 +1,163 @@
+"""The command line as a user meets it: output, errors on one line, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from voiceguide.cli import app
+from voiceguide.library import builtin_folder, builtin_names
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_list_shows_each_builtin_routine_with_title_and_length():
+    result = run("list")
+
+    assert result.exit_code == 0, result.output
+    rows = result.stdout.splitlines()
+    assert len(rows) == len(builtin_names())
+    headache = next(row for row in rows if row.startswith("headache "))
+    assert "Help for headaches" in headache
+    assert any(part.count(":") == 1 for part in headache.split())  # a length such as 14:32
+
+
+def test_show_prints_sections_instructions_holds_and_times():
+    result = run("show", "headache")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Help for headaches  (")
+    assert "== Hegu, right hand (" in result.stdout
+    assert "(hold 3:00)" in result.stdout
+    assert '"three"' in result.stdout
+    assert "Safety: Press at a right angle" in result.stdout
+
+
+def test_show_json_is_the_documented_contract_and_honours_minutes():
+    result = run("show", "headache", "--json", "--minutes", "10")
+
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["duration"] == 600.0
+    assert data["chapters"][0]["start"] == 0 and data["chapters"][-1]["end"] == 600.0
+    assert {e["kind"] for e in data["events"]} == {"speech", "chime", "hold"}
+    assert all(e["start"] <= e["end"] for e in data["events"])
+
+
+def test_show_accepts_a_path_to_a_users_script(script):
+    path = script("title: Mine\nsteps:\n  - say: Hello there.\n", name="my-routine.yaml")
+    result = run("show", str(path), "--json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["title"] == "Mine"
+
+
+def test_an_unknown_routine_name_lists_the_builtins_and_exits_2():
+    result = run("show", "migrane")
+
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "no built-in routine named 'migrane'" in result.stderr and "headache" in result.stderr
+
+
+def test_a_bad_script_prints_file_line_column_and_exits_2(script):
+    path = script("title: T\nsteps:\n  - say: Hi\n    hold: soon\n")
+    result = run("show", str(path))
+
+    assert result.exit_code == 2
+    assert result.stderr == f"{path}:4:11: `hold`: 'soon' is not a duration; write e.g. 90s, 1m30s, 2m, 1.5m or plain seconds\n"
+    assert result.stdout == ""
+
+
+def test_too_few_minutes_is_a_usage_error():
+    result = run("show", "headache", "--minutes", "1")
+
+    assert result.exit_code == 2
+    assert "1 minutes is too short" in result.stderr
+
+
+def test_check_reports_every_file_and_fails_if_any_is_wrong(script):
+    good = script("title: Good\nsteps:\n  - say: Fine.\n", name="good.yaml")
+    bad = script("title: Bad\nsteps:\n  - say: Hi\n    remind: {every: 5s, say: x}\n", name="bad.yaml")
+    result = run("check", str(good), str(bad))
+
+    assert result.exit_code == 2
+    assert f"{good}: ok, " in result.stdout
+    assert result.stderr.startswith(f"{bad}:3:5: `remind` belongs to a hold")
+
+
+def test_check_passes_every_builtin_routine():
+    files = [str(p) for p in sorted(builtin_folder().glob("*.yaml"))]
+    result = run("check", *files)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count(": ok, ") == len(files)
+
+
+def test_check_of_a_missing_file_says_so():
+    result = run("check", "nowhere.yaml")
+    assert result.exit_code == 2
+    assert "nowhere.yaml:1:1: no such file" in result.stderr
+
+
+def test_voices_lists_the_engine_voices_and_filters_by_language():
+    everything = run("voices")
+    german = run("voices", "--language", "de")
+
+    assert everything.exit_code == 0 and german.exit_code == 0
+    assert "gmw/en-us" in everything.stdout
+    assert german.stdout.splitlines() and all(" de" in line for line in german.stdout.splitlines())
+    assert run("voices", "--language", "xx-none").exit_code == 2
+
+
+def test_schema_validates_the_builtin_routines_and_rejects_typos():
+    result = run("schema")
+    schema = json.loads(result.stdout)
+
+    for path in sorted(builtin_folder().glob("*.yaml")):
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"title": "T", "steps": [{"say": "x", "hodl": 5}]}, schema)
+
+
+def test_help_does_not_import_the_heavy_modules():
+    code = (
+        "import sys\nfrom voiceguide.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('numpy', 'pydantic', 'pyttsx3', 'pydub', 'scipy', 'yaml') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_python_dash_m_runs_the_same_program():
+    result = subprocess.run([sys.executable, "-m", "voiceguide", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "show" in result.stdout and "check" in result.stdout
+
+
+def test_the_wheel_ships_the_routines_and_the_cues(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(root)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("voiceguide-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+
+    assert "voiceguide/scripts/headache.yaml" in names
+    assert {"voiceguide/audio_cues/bowl.wav", "voiceguide/audio_cues/soft.wav"} <= names
+    assert not any(name.startswith(("scripts/", "audio_cues/", "tests/")) for name in names)

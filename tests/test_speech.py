@@ -1,0 +1,137 @@
+"""Speech clips: made by espeak-ng through pyttsx3, trimmed, levelled and cached atomically."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voiceguide import levels
+from voiceguide.errors import MissingToolError
+from voiceguide.routine import Utterance, load_routine
+from voiceguide.session import Options, prepare
+from voiceguide.speech import ClipCache, Pyttsx3Engine, find_voice
+
+
+class CountingEngine(Pyttsx3Engine):
+    """The real engine, counting how often it is asked to speak."""
+
+    calls: list[str] = []
+
+    def synthesize(self, utterance: Utterance, wav_path: Path) -> None:
+        CountingEngine.calls.append(utterance.text)
+        super().synthesize(utterance, wav_path)
+
+
+@pytest.fixture
+def counting_cache(tmp_path: Path) -> ClipCache:
+    CountingEngine.calls = []
+    return ClipCache(tmp_path / "cache", engine_factory=CountingEngine)
+
+
+def test_a_second_preparation_of_the_same_routine_synthesizes_nothing(script, counting_cache):
+    routine = load_routine(script("title: T\nsteps:\n  - repeat: 2\n    steps: [{say: Squeeze., pause: 1s}]\n  - say: Let go.\n"))
+
+    first = prepare(routine, Options(), counting_cache)
+    assert sorted(CountingEngine.calls) == ["Let go.", "Squeeze."]  # repeated words are made once
+
+    CountingEngine.calls = []
+    warm = ClipCache(counting_cache.folder, engine_factory=CountingEngine)
+    second = prepare(routine, Options(), warm)
+    assert CountingEngine.calls == []
+    assert second.timeline == first.timeline
+
+
+def test_everything_that_changes_the_sound_changes_the_cache_key(counting_cache):
+    base = Utterance("Press gently.", None, 150, 1.0)
+    variants = [
+        Utterance("Press firmly.", None, 150, 1.0),
+        Utterance("Press gently.", "en-us", 150, 1.0),
+        Utterance("Press gently.", None, 120, 1.0),
+        Utterance("Press gently.", None, 150, 0.5),
+    ]
+    paths = {counting_cache.path(u) for u in [base, *variants]}
+    assert len(paths) == 5
+    other_engine = ClipCache(counting_cache.folder, identity="another-engine-1.0")
+    assert other_engine.path(base) not in paths
+
+
+def test_a_clip_starts_and_ends_on_sound_at_the_reference_level(counting_cache):
+    utterance = Utterance("Breathe in slowly.", None, 150, 1.0)
+    counting_cache.synthesize([utterance])
+    samples = counting_cache.samples(utterance).astype(np.float32) / 32768
+
+    threshold = 10 ** (-50 / 20)
+    assert abs(samples[0]) > threshold and abs(samples[-1]) > threshold
+    assert levels.loudness(samples) == pytest.approx(levels.SPEECH_LUFS, abs=0.3)
+    assert levels.true_peak_db(samples) <= -levels.PEAK_HEADROOM_DB + 0.1
+    with wave.open(str(counting_cache.path(utterance))) as clip:
+        assert (clip.getframerate(), clip.getnchannels(), clip.getsampwidth()) == (44100, 1, 2)
+
+
+def test_a_quieter_volume_stays_quieter_after_levelling(counting_cache):
+    loud, soft = Utterance("Let go.", None, 150, 1.0), Utterance("Let go.", None, 150, 0.5)
+    counting_cache.synthesize([loud, soft])
+
+    def lufs(u: Utterance) -> float:
+        return levels.loudness(counting_cache.samples(u).astype(np.float32) / 32768)
+
+    assert lufs(loud) - lufs(soft) == pytest.approx(6.0, abs=0.5)
+
+
+def test_slower_speech_makes_a_longer_clip(counting_cache):
+    fast, slow = Utterance("Find the point between the tendons.", None, 200, 1.0), Utterance(
+        "Find the point between the tendons.", None, 100, 1.0
+    )
+    counting_cache.synthesize([fast, slow])
+    assert counting_cache.length(slow) > 1.5 * counting_cache.length(fast)
+
+
+def test_cache_writes_leave_no_temporary_files(counting_cache):
+    counting_cache.synthesize([Utterance(f"Word {n}.", None, 150, 1.0) for n in range(5)])
+    assert sorted(p.suffix for p in counting_cache.folder.iterdir()) == [".wav"] * 5
+
+
+def test_nothing_is_printed_on_the_users_terminal(tmp_path):
+    code = (
+        "from pathlib import Path\nfrom voiceguide.speech import ClipCache\nfrom voiceguide.routine import Utterance\n"
+        f"ClipCache(Path({str(tmp_path)!r})).synthesize([Utterance(f'Line {{n}}.', None, 150, 1.0) for n in range(20)])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout == ""
+    assert len(list(tmp_path.glob("*.wav"))) == 20
+
+
+def test_voices_are_found_by_id_language_or_name():
+    voices = Pyttsx3Engine().voices()
+
+    assert find_voice(voices, "en-us").languages == ("en-us",)
+    assert find_voice(voices, "gmw/en-US").id == "gmw/en-us"
+    assert find_voice(voices, "German").id == "gmw/de"
+    with pytest.raises(LookupError):
+        find_voice(voices, "no-such-voice")
+
+
+def test_a_missing_espeak_library_gives_the_install_command(tmp_path):
+    # espeak-ng cannot be uninstalled inside a test, so the library is hidden from ctypes.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import ctypes\n_load = ctypes.cdll.LoadLibrary\n"
+        "def refuse(name, *a, **k):\n"
+        "    if 'espeak' in str(name):\n        raise OSError(name + ': cannot open shared object file')\n"
+        "    return _load(name, *a, **k)\n"
+        "ctypes.cdll.LoadLibrary = refuse\n"
+    )
+    code = (
+        "from voiceguide.speech import Pyttsx3Engine\nfrom voiceguide.errors import MissingToolError\n"
+        "try:\n    Pyttsx3Engine()\nexcept MissingToolError as e:\n    print(e)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONPATH": str(tmp_path)}, check=True
+    )
+    assert "espeak-ng is not installed" in result.stdout
+    assert "apt install espeak-ng" in result.stdout
+    assert MissingToolError.exit_code == 1
