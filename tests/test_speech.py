@@ -93,7 +93,7 @@ def test_slower_speech_makes_a_longer_clip(counting_cache):
 
 def test_cache_writes_leave_no_temporary_files(counting_cache):
     counting_cache.synthesize([Utterance(f"Word {n}.", None, 150, 1.0) for n in range(5)])
-    assert sorted(p.suffix for p in counting_cache.folder.iterdir()) == [".wav"] * 5
+    assert sorted(p.name.split(".", 1)[1] for p in counting_cache.folder.iterdir()) == sorted(["cells.npy", "wav"] * 5)
 
 
 def test_nothing_is_printed_on_the_users_terminal(tmp_path):

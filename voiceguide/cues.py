@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from voiceguide import levels
 from voiceguide.errors import VoiceguideError
 from voiceguide.resources import data_folder
 from voiceguide.units import SAMPLE_RATE
@@ -56,3 +57,9 @@ def _open(name: str) -> wave.Wave_read:
         cue.close()
         raise VoiceguideError(f"the cue '{name}' is not 44.1 kHz mono 16-bit; regenerate it with tools/make_cues.py")
     return cue
+
+
+@cache
+def energies(name: str) -> np.ndarray:
+    """The cue's K-weighted energy per 10 ms cell (see levels)."""
+    return levels.cell_energies(samples(name) / 32768)

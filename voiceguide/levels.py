@@ -1,20 +1,20 @@
-"""Loudness references: every clip and cue is stored at a known level, so rendering is just gains.
+"""Loudness: BS.1770 measurement, the reference levels, and a peak limiter, in numpy alone.
 
-Speech clips are normalized when they enter the cache, cues when tools/make_cues.py
-writes them; measuring (BS.1770 via pyloudnorm, true peak by 4x oversampling)
-happens only then, never while a session plays.
+Every clip and cue is stored at a known level, so rendering is just gains. The
+maths is here rather than in pyloudnorm and scipy because importing those costs
+about 0.65 s and 65 MB on every run, more than half of an export's memory
+budget; the tests check this module against pyloudnorm and ffmpeg's ebur128.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from functools import cache
+
+import numpy as np
 
 from voiceguide.units import SAMPLE_RATE
-
-if TYPE_CHECKING:
-    import numpy as np
 
 SPEECH_LUFS = -20.0
 """Integrated loudness of a cached clip spoken at volume 1.0 (quieter volumes sit lower)."""
@@ -24,34 +24,138 @@ PEAK_HEADROOM_DB = 6.5
 """Stored material peaks at least this far below full scale: a +4 dB gain to -16 LUFS and the
 session's loudness correction (at most MAX_CORRECTION_DB) still stay under -1 dBTP."""
 MAX_CORRECTION_DB = 1.5
-MIN_MEASURE_SECONDS = 0.5
-"""BS.1770 gates in 400 ms blocks; shorter clips are measured by repeating them."""
 LIMITER_MARGIN_DB = 0.3
 """The limiter aims this far under the ceiling, for the error of 4x true-peak estimation."""
 LIMITER_RAMP_SECONDS = 0.005
 """The gain eases down over this time before a peak and back up after it."""
-BLOCK_SECONDS = 0.4
-STEP_SECONDS = 0.1
-"""BS.1770's gating blocks and the step between them."""
+
+GRID = 441
+"""Loudness is accounted in 10 ms cells: ten to BS.1770's 100 ms step, forty to its 400 ms block."""
+CELLS_PER_STEP = 10
+STEPS_PER_BLOCK = 4
+
+# BS.1770 K-weighting at 44.1 kHz: a high shelf (+4 dB, Q 1/sqrt 2, 1500 Hz) then a high pass
+# (Q 0.5, 38 Hz), as pyloudnorm designs them for this rate (tests compare the two).
+_K_BIQUADS = (
+    ((1.5309095946396625, -2.651169032402396, 1.1691668584809876), (1.0, -1.663750110244495, 0.7126575309627482)),
+    ((0.994607809439911, -1.989215618879822, 0.994607809439911), (1.0, -1.9892010416922554, 0.9892301960673886)),
+)
+_K_TAPS = 4096
+"""The K-weighting's impulse response has decayed by 190 dB after this many samples."""
 
 
 def db_to_gain(db: float) -> float:
     return 10 ** (db / 20)
 
 
-def loudness(samples: np.ndarray) -> float:
-    """Integrated loudness (LUFS) of float samples in [-1, 1]."""
-    import numpy as np
-    import pyloudnorm
+@cache
+def _k_impulse_response() -> np.ndarray:
+    signal = np.zeros(_K_TAPS)
+    signal[0] = 1.0
+    for (b0, b1, b2), (_, a1, a2) in _K_BIQUADS:
+        out = np.empty_like(signal)
+        x1 = x2 = y1 = y2 = 0.0
+        for n, x in enumerate(signal):
+            y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2
+            out[n], x2, x1, y2, y1 = y, x1, x, y1, y
+        signal = out
+    return signal
 
-    needed = math.ceil(MIN_MEASURE_SECONDS * SAMPLE_RATE / max(len(samples), 1))
-    measured = np.tile(samples, needed) if needed > 1 else samples
-    return float(pyloudnorm.Meter(SAMPLE_RATE).integrated_loudness(measured.astype(np.float64)))
+
+CHUNK = (1 << 16) - _K_TAPS + 1
+"""Samples per FFT in `convolve` (the FFT is 2**16 long): memory stays small however long a clip is."""
+
+
+def convolve(samples: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Full linear convolution by overlap-add FFTs of fixed size, as float32."""
+    size = len(samples) + len(kernel) - 1
+    fft_size = 1 << (CHUNK + len(kernel) - 2).bit_length()
+    kernel_spectrum = np.fft.rfft(kernel, fft_size)
+    out = np.zeros(size, dtype=np.float32)
+    for start in range(0, len(samples), CHUNK):
+        piece = samples[start : start + CHUNK].astype(np.float64)
+        result = np.fft.irfft(np.fft.rfft(piece, fft_size) * kernel_spectrum, fft_size)
+        span = min(len(piece) + len(kernel) - 1, size - start)
+        out[start : start + span] += result[:span]
+    return out
+
+
+def k_weighted(samples: np.ndarray) -> np.ndarray:
+    """The K-weighted signal, including the filter's tail after the last sample."""
+    return convolve(samples, _k_impulse_response())
+
+
+def cell_energies(samples: np.ndarray) -> np.ndarray:
+    """K-weighted energy (sum of squares) in each 10 ms cell, the filter's tail included."""
+    return _cells(k_weighted(samples))
+
+
+def _cells(weighted: np.ndarray) -> np.ndarray:
+    """Sum of squares per 10 ms cell, in float64, without squaring the whole signal at once."""
+    cells = np.zeros(-(-len(weighted) // GRID))
+    for start in range(0, len(weighted), GRID * 1024):
+        piece = weighted[start : start + GRID * 1024].astype(np.float64)
+        piece = np.pad(piece, (0, -len(piece) % GRID))
+        cells[start // GRID : start // GRID + len(piece) // GRID] = (piece**2).reshape(-1, GRID).sum(axis=1)
+    return cells
+
+
+def gated_loudness(cells: np.ndarray) -> float:
+    """BS.1770 integrated loudness from energies in 10 ms cells aligned with the start of the audio."""
+    steps_count = -(-len(cells) // CELLS_PER_STEP)
+    steps = np.pad(cells, (0, steps_count * CELLS_PER_STEP - len(cells))).reshape(-1, CELLS_PER_STEP).sum(axis=1)
+    if len(steps) < STEPS_PER_BLOCK:
+        return -math.inf
+    blocks = np.convolve(steps, np.ones(STEPS_PER_BLOCK), mode="valid") / (GRID * CELLS_PER_STEP * STEPS_PER_BLOCK)
+    blocks = blocks[blocks > 10 ** ((-70 + 0.691) / 10)]  # absolute gate
+    if not blocks.size:
+        return -math.inf
+    relative = -0.691 + 10 * math.log10(blocks.mean()) - 10
+    gated = blocks[blocks > 10 ** ((relative + 0.691) / 10)]
+    return -0.691 + 10 * math.log10(gated.mean())
+
+
+def loudness(samples: np.ndarray) -> float:
+    """Integrated loudness (LUFS) of float samples; clips under 0.5 s are measured repeated."""
+    measured = _repeated_to_measure(samples)
+    return gated_loudness(_cells(k_weighted(measured)[: len(measured)]))
+
+
+def _repeated_to_measure(samples: np.ndarray) -> np.ndarray:
+    """BS.1770 gates in 400 ms blocks: a shorter clip is measured as if said over and over."""
+    return np.tile(samples, math.ceil(0.5 * SAMPLE_RATE / max(len(samples), 1)))
+
+
+OVERSAMPLING = 4
+_PHASE_HALF_TAPS = 16
+
+
+@cache
+def _interpolator_phases() -> np.ndarray:
+    """Windowed-sinc filters for the 3 in-between points of 4x oversampling (the 4th is the sample itself)."""
+    taps = np.arange(-_PHASE_HALF_TAPS, _PHASE_HALF_TAPS + 1)
+    return np.array(
+        [np.sinc(taps - phase / OVERSAMPLING) * np.kaiser(len(taps), 8.0) for phase in range(1, OVERSAMPLING)]
+    )
+
+
+def _peak_envelope(samples: np.ndarray) -> np.ndarray:
+    """Per-sample peak of the 4x oversampled signal (where true peaks are), in bounded chunks."""
+    envelope = np.abs(samples).astype(np.float32)
+    margin = _PHASE_HALF_TAPS
+    for start in range(0, len(samples), CHUNK):
+        lo, hi = max(start - margin, 0), min(start + CHUNK + margin, len(samples))
+        piece = samples[lo:hi].astype(np.float64)
+        view = envelope[start : start + CHUNK]
+        for phase in _interpolator_phases():
+            between = np.convolve(piece, phase[::-1], mode="same")[start - lo : start - lo + len(view)]
+            np.maximum(view, np.abs(between), out=view)
+    return envelope
 
 
 def true_peak_db(samples: np.ndarray) -> float:
     """Peak level in dBTP, estimated by 4x oversampling as BS.1770 describes."""
-    peak = float(_peak_envelope(samples).max(initial=0.0))
+    peak = float(_peak_envelope(samples).max(initial=0.0)) if len(samples) else 0.0
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
@@ -61,28 +165,37 @@ def normalize(samples: np.ndarray, target_lufs: float) -> np.ndarray:
     Synthetic speech peaks far above its loudness (plosives), so reaching the
     level needs a look-ahead limiter on those peaks, not only a gain. Limiting
     lowers the loudness a little, so the gain is found by a few corrections.
+    Memory is two float32 copies of the clip plus fixed-size chunks.
     """
-    envelope = _peak_envelope(samples)
-    ceiling = db_to_gain(-PEAK_HEADROOM_DB - LIMITER_MARGIN_DB)
-    gain_db = target_lufs - loudness(samples)
-    result = samples
+    measured = _repeated_to_measure(samples.astype(np.float32))
+    envelope = _peak_envelope(measured)
+    weighted = k_weighted(measured)[: len(measured)]
+    gain_db = target_lufs - gated_loudness(_cells(weighted))
     for _ in range(8):
-        gain = db_to_gain(gain_db)
-        result = samples * (gain * _limiter_gain(envelope * gain, ceiling)).astype(samples.dtype)
-        error = target_lufs - loudness(result)
-        if abs(error) < 0.1:
+        # The gain curve is smooth next to the filter's response, so weighting commutes with it.
+        cells = np.concatenate([_cells(weighted[lo:hi] * g) for lo, hi, g in _limited_gains(envelope, gain_db)])
+        error = target_lufs - gated_loudness(cells)
+        if abs(error) < 0.05:
             break
         gain_db += error
-    return result
+    result = np.concatenate([measured[lo:hi] * g for lo, hi, g in _limited_gains(envelope, gain_db)])
+    return result[: len(samples)]
 
 
-def _peak_envelope(samples: np.ndarray) -> np.ndarray:
-    """Per-sample peak of the 4x oversampled signal: where true peaks are."""
-    import numpy as np
-    from scipy.signal import resample_poly
+_GAIN_CHUNK = GRID * 256
+"""Gain curves are made in pieces of whole 10 ms cells, so each piece's energies line up."""
 
-    oversampled = np.abs(resample_poly(samples.astype(np.float64), 4, 1))[: 4 * len(samples)]
-    return oversampled.reshape(len(samples), 4).max(axis=1)
+
+def _limited_gains(envelope: np.ndarray, gain_db: float) -> Iterator[tuple[int, int, np.ndarray]]:
+    """The limiter's gain (with `gain_db` applied) over [lo, hi) for successive pieces of the clip."""
+    gain = db_to_gain(gain_db)
+    ceiling = db_to_gain(-PEAK_HEADROOM_DB - LIMITER_MARGIN_DB)
+    margin = 4 * max(int(LIMITER_RAMP_SECONDS * SAMPLE_RATE), 1)
+    for lo in range(0, len(envelope), _GAIN_CHUNK):
+        hi = min(lo + _GAIN_CHUNK, len(envelope))
+        start = max(lo - margin, 0)
+        curve = _limiter_gain(envelope[start : hi + margin] * gain, ceiling)
+        yield lo, hi, (gain * curve[lo - start : lo - start + hi - lo]).astype(np.float32)
 
 
 def _limiter_gain(envelope: np.ndarray, ceiling: float) -> np.ndarray:
@@ -91,59 +204,28 @@ def _limiter_gain(envelope: np.ndarray, ceiling: float) -> np.ndarray:
     The minimum over +-ramp, then averaged over +-ramp, still reaches each peak's
     full reduction at the peak itself, and changes linearly around it.
     """
-    import numpy as np
-    from scipy.ndimage import minimum_filter1d, uniform_filter1d
-
     wanted = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-12))
     if wanted.min() >= 1.0:
         return wanted
-    ramp = max(int(LIMITER_RAMP_SECONDS * SAMPLE_RATE), 1)
-    held = minimum_filter1d(wanted, size=2 * ramp + 1)
-    return np.minimum(uniform_filter1d(held, size=2 * ramp + 1), wanted)
+    width = 2 * max(int(LIMITER_RAMP_SECONDS * SAMPLE_RATE), 1) + 1
+    return np.minimum(_moving_mean(_moving_min(wanted, width), width), wanted)
 
 
-def session_loudness(islands: list[tuple[int, int]], read: Callable[[int, int], np.ndarray]) -> float:
-    """BS.1770 integrated loudness of a session from only its audible stretches.
-
-    `islands` are the [start, end) sample ranges that hold sound; everything else is
-    silence, whose 400 ms blocks fall under the absolute gate and count for nothing.
-    Reading a little silence around each island gives exactly the blocks that matter.
-    """
-    import numpy as np
-    from pyloudnorm import Meter
-    from scipy.signal import lfilter
-
-    step = round(STEP_SECONDS * SAMPLE_RATE)
-    per_block = round(BLOCK_SECONDS / STEP_SECONDS)
-    filters = Meter(SAMPLE_RATE)._filters.values()  # K-weighting: pyloudnorm's two biquads
-    energy: dict[int, float] = {}
-    for start, end in _merged_steps(islands, step, per_block):
-        filtered = read(start, end - start).astype(np.float64)
-        for stage in filters:
-            filtered = lfilter(stage.b, stage.a, filtered)  # silence before an island: zero filter state
-        sums = (filtered**2).reshape(-1, step).sum(axis=1)
-        energy.update(zip(range(start // step, end // step), sums))
-    if not energy:
-        return -math.inf
-    first, last = min(energy), max(energy)
-    steps = np.array([energy.get(i, 0.0) for i in range(first, last + 1)])
-    blocks = np.convolve(steps, np.ones(per_block), mode="valid") / (step * per_block)
-    blocks = blocks[blocks > 10 ** ((-70 + 0.691) / 10)]  # absolute gate
-    if not blocks.size:
-        return -math.inf
-    relative = -0.691 + 10 * math.log10(blocks.mean()) - 10
-    gated = blocks[blocks > 10 ** ((relative + 0.691) / 10)]
-    return -0.691 + 10 * math.log10(gated.mean())
+def _moving_min(values: np.ndarray, width: int) -> np.ndarray:
+    """Centred running minimum (van Herk/Gil-Werman: prefix and suffix minima per block)."""
+    half = width // 2
+    padded = np.pad(values, (half, half + (-(len(values) + 2 * half)) % width), constant_values=np.inf)
+    blocks = padded.reshape(-1, width)
+    prefix = np.minimum.accumulate(blocks, axis=1).ravel()
+    suffix = np.minimum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
+    starts = np.arange(len(values))
+    return np.minimum(suffix[starts], prefix[starts + width - 1])
 
 
-def _merged_steps(islands: list[tuple[int, int]], step: int, per_block: int) -> list[tuple[int, int]]:
-    """Islands widened to whole 100 ms steps plus one block of silence each side, overlaps merged."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(islands):
-        lo = max(0, (start // step - per_block) * step)
-        hi = (-(-end // step) + per_block) * step
-        if merged and lo <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
-        else:
-            merged.append((lo, hi))
-    return merged
+def _moving_mean(values: np.ndarray, width: int) -> np.ndarray:
+    """Centred running mean, the edges averaged over what is there."""
+    half = width // 2
+    sums = np.concatenate(([0.0], np.cumsum(values)))
+    lo = np.clip(np.arange(len(values)) - half, 0, len(values))
+    hi = np.clip(np.arange(len(values)) + half + 1, 0, len(values))
+    return (sums[hi] - sums[lo]) / (hi - lo)

@@ -52,10 +52,24 @@ class Renderer:
         """Measure the whole session once and nudge every gain so it lands on `target` LUFS.
 
         Clips are each at the reference level, but pauses inside 400 ms loudness blocks
-        lower the session's measure a little; this removes that difference exactly.
+        lower the session's measure a little. Each distinct sound's K-weighted energy is
+        measured once and added at every place it plays (sounds never overlap, so their
+        energies add), which costs the same for a ten-minute or a two-hour session.
         """
-        islands = [(e.start, e.end) for e in self._sounds]
-        measured = levels.session_loudness(islands, self.read)
+        cells = np.zeros(self.duration // levels.GRID + 2 * levels.STEPS_PER_BLOCK * levels.CELLS_PER_STEP)
+        by_sound: dict[tuple[str, object], list[Event]] = {}
+        for event in self._sounds:
+            by_sound.setdefault(_sound_key(event), []).append(event)
+        for (kind, key), events in by_sound.items():
+            if kind == "speech":
+                energy = self._clips.energies(key) * self._speech_gain**2
+            else:
+                energy = cues.energies(key) * self._chime_gain**2
+            for event in events:
+                first = event.start // levels.GRID
+                span = energy[: len(cells) - first]
+                cells[first : first + len(span)] += span
+        measured = levels.gated_loudness(cells)
         if measured == float("-inf"):
             return
         correction = levels.db_to_gain(min(target - measured, levels.MAX_CORRECTION_DB))
@@ -83,8 +97,15 @@ class Renderer:
         for position in range(start, self.duration, size):
             yield self.read(position, min(size, self.duration - position))
 
+    def sound(self, event: Event) -> np.ndarray:
+        """One speech clip or cue at this session's level, faded, as `read` mixes it; do not modify it.
+
+        For sounds the live player adds outside the timeline: its pause tone and a jump's announcement.
+        """
+        return self._sound(event)
+
     def _sound(self, event: Event) -> np.ndarray:
-        key = ("speech", event.utterance) if event.kind == "speech" else ("chime", event.name)
+        key = _sound_key(event)
         sound = self._decoded.get(key)
         if sound is None:
             if event.kind == "speech":
@@ -104,3 +125,12 @@ class Renderer:
         sound[:n] *= self._fade_in[:n]
         sound[len(sound) - n :] *= self._fade_in[:n][::-1]
         return sound
+
+
+def _sound_key(event: Event) -> tuple[str, object]:
+    return ("speech", event.utterance) if event.kind == "speech" else ("chime", event.name)
+
+
+def to_pcm16(block: np.ndarray) -> bytes:
+    """Float samples as little-endian 16-bit PCM, the form files and sound devices take."""
+    return np.clip(np.round(block * 32767), -32768, 32767).astype("<i2").tobytes()

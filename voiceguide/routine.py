@@ -201,6 +201,9 @@ class Routine(_Model):
     sources: list[Text] = Field(default_factory=list, description="where the advice comes from")
     chimes: Chimes = Chimes()
     words: Words = Words()
+    loudness: float | None = Field(
+        None, ge=-30, le=-16, description="target LUFS of the session; -16 (the default) suits phones, lower is quieter"
+    )
     steps: list[Step] = Field(min_length=1)
 
     _file: Path = PrivateAttr(Path("<script>"))

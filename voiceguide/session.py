@@ -36,7 +36,11 @@ class Session:
 
     @property
     def loudness(self) -> float:
-        return DEFAULT_LOUDNESS if self.options.loudness is None else self.options.loudness
+        """The command line's level, else the routine's, else the default."""
+        for level in (self.options.loudness, self.routine.loudness):
+            if level is not None:
+                return level
+        return DEFAULT_LOUDNESS
 
 
 Progress = Callable[[int], Callable[[], None]]

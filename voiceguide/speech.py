@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from voiceguide import levels
+from voiceguide.atomic import replacing
 from voiceguide.errors import MissingToolError, SpeechError
 from voiceguide.routine import Utterance
 from voiceguide.units import SAMPLE_RATE
@@ -202,7 +203,9 @@ class ClipCache:
             raw = Path(scratch) / "raw.wav"
             for utterance in todo:
                 self.engine.synthesize(utterance, raw)
-                _store(_clean_clip(raw, utterance), self.path(utterance))
+                clip = _clean_clip(raw, utterance)
+                self._store_energies(utterance, clip)  # first: the WAV's presence marks a complete entry
+                _store(clip, self.path(utterance))
                 on_clip()
 
     def length(self, utterance: Utterance) -> int:
@@ -216,6 +219,26 @@ class ClipCache:
 
         with wave.open(str(self.path(utterance)), "rb") as clip:
             return np.frombuffer(clip.readframes(clip.getnframes()), dtype="<i2")
+
+    def energies(self, utterance: Utterance) -> np.ndarray:
+        """The clip's K-weighted energy per 10 ms cell (see levels), measured once and kept beside it."""
+        import numpy as np
+
+        try:
+            return np.load(self._energies_path(utterance), allow_pickle=False)
+        except (OSError, ValueError):
+            return self._store_energies(utterance, self.samples(utterance))
+
+    def _energies_path(self, utterance: Utterance) -> Path:
+        return self.path(utterance).with_suffix(".cells.npy")
+
+    def _store_energies(self, utterance: Utterance, clip: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        cells = levels.cell_energies(clip.astype(np.float64) / 32768)
+        with replacing(self._energies_path(utterance)) as temporary, temporary.open("wb") as file:
+            np.save(file, cells, allow_pickle=False)
+        return cells
 
 
 def default_cache_folder() -> Path:
@@ -258,15 +281,9 @@ def _clean_clip(raw: Path, utterance: Utterance) -> np.ndarray:
 
 
 def _store(samples: np.ndarray, target: Path) -> None:
-    """Write a WAV beside `target` and rename it into place, so readers never see half a clip."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".clip-", suffix=".wav")
-    try:
-        with os.fdopen(handle, "wb") as file, wave.open(file, "wb") as clip:
-            clip.setnchannels(1)
-            clip.setsampwidth(2)
-            clip.setframerate(SAMPLE_RATE)
-            clip.writeframes(samples.astype("<i2").tobytes())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write the clip atomically, so a reader (another export sharing the cache) never sees half of one."""
+    with replacing(target) as temporary, wave.open(str(temporary), "wb") as clip:
+        clip.setnchannels(1)
+        clip.setsampwidth(2)
+        clip.setframerate(SAMPLE_RATE)
+        clip.writeframes(samples.astype("<i2").tobytes())

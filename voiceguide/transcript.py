@@ -1,0 +1,22 @@
+"""The spoken lines of a session as WebVTT, so a player can show (or a person read) what is said."""
+
+from __future__ import annotations
+
+from voiceguide.timeline import Timeline
+from voiceguide.units import SAMPLE_RATE
+
+
+def _stamp(samples: int) -> str:
+    milliseconds = round(samples * 1000 / SAMPLE_RATE)
+    hours, rest = divmod(milliseconds, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+def webvtt(timeline: Timeline) -> str:
+    cues = [
+        f"{number}\n{_stamp(event.start)} --> {_stamp(event.end)}\n{event.text}"
+        for number, event in enumerate((e for e in timeline.events if e.kind == "speech"), start=1)
+    ]
+    return "WEBVTT\n\n" + "".join(cue + "\n\n" for cue in cues)
