@@ -7,7 +7,10 @@ the commands, so `voiceguide --help` stays instant.
 from __future__ import annotations
 
 import json
+import signal
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -53,11 +56,20 @@ MinutesOpt = Annotated[
     Optional[float],
     typer.Option("--minutes", "-m", help="Fit the session to this many minutes by scaling holds and pauses."),
 ]
+LoudnessOpt = Annotated[
+    Optional[float],
+    typer.Option(help="Target loudness in LUFS, -30 to -16 (default -16, or the routine's own).", min=-30, max=-16),
+]
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point. SIGTERM is treated like Ctrl-C, so it too cleans up partial files."""
+    signal.signal(signal.SIGTERM, _interrupt)
     app()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @app.command("list")
@@ -90,6 +102,101 @@ def show(
         typer.echo(json.dumps(session.timeline.as_json(), indent=2, ensure_ascii=False))
     else:
         typer.echo(describe(session.routine, session.timeline))
+
+
+@app.command()
+def play(
+    routine: RoutineArg,
+    minutes: MinutesOpt = None,
+    section: Annotated[Optional[str], typer.Option("--from", help="Start at this section (its title, any case).")] = None,
+    player: Annotated[str, typer.Option(help="miniaudio, or simpleaudio (an optional extra).")] = "miniaudio",
+    loudness: LoudnessOpt = None,
+) -> None:
+    """Play a session through the speakers. Keys: space pause, n/p section, +/- volume, q stop."""
+    from voiceguide import library
+    from voiceguide.speakers import PLAYERS, open_speaker
+
+    if player not in PLAYERS:
+        raise UsageError(f"--player must be {' or '.join(PLAYERS)}")
+    session = _prepare(library.load(routine), minutes, loudness)
+    speaker = open_speaker(player)
+    try:
+        _play(session, speaker, section)
+    finally:
+        speaker.close()
+
+
+def _play(session: Session, speaker: Any, section: str | None) -> None:
+    from voiceguide.console import follow
+    from voiceguide.player import Player, chapter_named, narrator
+    from voiceguide.render import Renderer
+
+    start = chapter_named(session.timeline, section).start if section else 0
+    live = Player(Renderer(session), speaker, narrator(session))
+    live.start(start)
+    follow(live, session.routine.title)
+
+
+@app.command()
+def export(
+    routine: Annotated[Optional[str], typer.Argument(help="A built-in routine name or a path to a .yaml file.", show_default=False)] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write (.mp3, .wav, .ogg, .m4a); with --all, a folder.")] = ...,
+    minutes: MinutesOpt = None,
+    loudness: LoudnessOpt = None,
+    bitrate: Annotated[int, typer.Option(help="Constant bitrate in kbps (MP3, M4A, Ogg).", min=32, max=320)] = 96,
+    transcript: Annotated[bool, typer.Option("--transcript", help="Also write the spoken lines as WebVTT beside the audio.")] = False,
+    every: Annotated[bool, typer.Option("--all", help="Export every built-in routine into the -o folder, with a playlist.")] = False,
+    file_format: Annotated[str, typer.Option("--format", help="File format for --all: mp3, wav, ogg or m4a.")] = "mp3",
+) -> None:
+    """Write a session to an audio file for a phone: MP3 with chapters, loudness-normalized."""
+    from voiceguide import library
+    from voiceguide.export import ExportSettings, format_of
+
+    settings = ExportSettings(bitrate=bitrate, transcript=transcript)
+    if every == (routine is not None):
+        raise UsageError("give either a ROUTINE or --all")
+    if every:
+        _export_all(output, file_format, minutes, loudness, settings)
+        return
+    format_of(output)
+    session = _prepare(library.load(routine), minutes, loudness)
+    _export_one(session, output, settings)
+    typer.echo(f"{output}  ({_length(session)}, {len(session.timeline.chapters)} chapters)")
+
+
+def _export_one(session: Session, output: Path, settings: Any) -> None:
+    from voiceguide.export import export as write
+
+    with _render_progress(session.timeline.duration, output.name) as advance:
+        write(session, output, settings, advance)
+
+
+def _export_all(folder: Path, file_format: str, minutes: float | None, loudness: float | None, settings: Any) -> None:
+    from voiceguide import library
+    from voiceguide.atomic import replacing
+    from voiceguide.export import FORMATS
+    from voiceguide.playlist import Entry, m3u
+
+    if file_format not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for name in library.builtin_names():
+        session = _prepare(library.load(name), minutes, loudness)
+        target = folder / f"{name}.{file_format}"
+        _export_one(session, target, settings)
+        typer.echo(f"{target}  ({_length(session)}, {len(session.timeline.chapters)} chapters)")
+        entries.append(Entry(target.name, session.routine.title, session.timeline.duration / session.timeline.sample_rate))
+    playlist = folder / "playlist.m3u"
+    with replacing(playlist) as temporary:
+        temporary.write_text(m3u(entries), encoding="utf-8")
+    typer.echo(f"{playlist}  ({len(entries)} sessions)")
+
+
+def _length(session: Session) -> str:
+    from voiceguide.units import clock
+
+    return clock(session.timeline.duration)
 
 
 @app.command()
@@ -140,11 +247,26 @@ def schema() -> None:
     typer.echo(json.dumps(json_schema(), indent=2))
 
 
-def _prepare(routine: Routine, minutes: float | None) -> Session:
+def _prepare(routine: Routine, minutes: float | None, loudness: float | None = None) -> Session:
     from voiceguide.session import Options, prepare
     from voiceguide.speech import ClipCache
 
-    return prepare(routine, Options(minutes=minutes), ClipCache(), _synthesis_progress)
+    return prepare(routine, Options(minutes=minutes, loudness=loudness), ClipCache(), _synthesis_progress)
+
+
+@contextmanager
+def _render_progress(total: int, name: str) -> Iterator[Callable[[int], None]]:
+    """A bar with the time left on stderr while a file is written, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield lambda samples: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(f"Writing {name}", total=total)
+        yield lambda samples: progress.advance(task, samples)
 
 
 def _synthesis_progress(total: int) -> Any:
