@@ -116,22 +116,24 @@ def play(
     from voiceguide import library
     from voiceguide.speakers import PLAYERS, open_speaker
 
+    from voiceguide.player import chapter_named
+
     if player not in PLAYERS:
         raise UsageError(f"--player must be {' or '.join(PLAYERS)}")
     session = _prepare(library.load(routine), minutes, loudness)
+    start = chapter_named(session.timeline, section).start if section else 0
     speaker = open_speaker(player)
     try:
-        _play(session, speaker, section)
+        _play(session, speaker, start)
     finally:
         speaker.close()
 
 
-def _play(session: Session, speaker: Any, section: str | None) -> None:
+def _play(session: Session, speaker: Any, start: int) -> None:
     from voiceguide.console import follow
-    from voiceguide.player import Player, chapter_named, narrator
+    from voiceguide.player import Player, narrator
     from voiceguide.render import Renderer
 
-    start = chapter_named(session.timeline, section).start if section else 0
     live = Player(Renderer(session), speaker, narrator(session))
     live.start(start)
     follow(live, session.routine.title)
@@ -140,13 +142,13 @@ def _play(session: Session, speaker: Any, section: str | None) -> None:
 @app.command()
 def export(
     routine: Annotated[Optional[str], typer.Argument(help="A built-in routine name or a path to a .yaml file.", show_default=False)] = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write (.mp3, .wav, .ogg, .m4a); with --all, a folder.")] = ...,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write (.mp3, .wav, .ogg or .opus, .m4a); with --all, a folder.")] = ...,
     minutes: MinutesOpt = None,
     loudness: LoudnessOpt = None,
     bitrate: Annotated[int, typer.Option(help="Constant bitrate in kbps (MP3, M4A, Ogg).", min=32, max=320)] = 96,
     transcript: Annotated[bool, typer.Option("--transcript", help="Also write the spoken lines as WebVTT beside the audio.")] = False,
     every: Annotated[bool, typer.Option("--all", help="Export every built-in routine into the -o folder, with a playlist.")] = False,
-    file_format: Annotated[str, typer.Option("--format", help="File format for --all: mp3, wav, ogg or m4a.")] = "mp3",
+    file_format: Annotated[str, typer.Option("--format", help="File format for --all: mp3, wav, ogg, opus or m4a.")] = "mp3",
 ) -> None:
     """Write a session to an audio file for a phone: MP3 with chapters, loudness-normalized."""
     from voiceguide import library

@@ -18,17 +18,20 @@ from pathlib import Path
 from voiceguide import tagging
 from voiceguide.atomic import replacing
 from voiceguide.errors import MissingToolError, UsageError, VoiceguideError
+from voiceguide.quiet_pydub import pydub
 from voiceguide.render import Renderer, to_pcm16
 from voiceguide.session import Session
 from voiceguide.transcript import webvtt
 from voiceguide.units import SAMPLE_RATE
 
 CODECS = {
-    "mp3": ["-c:a", "libmp3lame", "-write_xing", "1", "-id3v2_version", "0", "-f", "mp3"],
-    "ogg": ["-c:a", "libvorbis", "-f", "ogg"],
-    "m4a": ["-c:a", "aac", "-movflags", "+faststart", "-f", "ipod"],
+    "mp3": ["-ar", str(SAMPLE_RATE), "-c:a", "libmp3lame", "-write_xing", "1", "-id3v2_version", "0", "-f", "mp3"],
+    # Opus (it runs at 48 kHz) rather than Vorbis: better for speech, and ffmpeg writes its chapters.
+    "ogg": ["-c:a", "libopus", "-f", "ogg"],
+    "opus": ["-c:a", "libopus", "-f", "ogg"],
+    "m4a": ["-ar", str(SAMPLE_RATE), "-c:a", "aac", "-movflags", "+faststart", "-f", "ipod"],
 }
-FORMATS = ("mp3", "wav", "ogg", "m4a")
+FORMATS = ("mp3", "wav", "ogg", "opus", "m4a")
 
 
 @dataclass(frozen=True)
@@ -52,9 +55,7 @@ def format_of(target: Path) -> str:
 
 def find_ffmpeg() -> str:
     """ffmpeg as pydub finds it, or a message with the install command."""
-    from pydub.utils import which
-
-    found = which("ffmpeg")
+    found = pydub().utils.which("ffmpeg")
     if not found:
         raise MissingToolError(
             "ffmpeg is not installed; install it with: sudo apt install ffmpeg (Debian/Ubuntu) or brew install ffmpeg "
@@ -103,7 +104,7 @@ def _encode(
             metadata = Path(scratch) / "metadata.txt"
             metadata.write_text(tagging.ffmetadata(session.routine, session.timeline), encoding="utf-8")
             command += ["-i", str(metadata), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
-        command += ["-ar", str(SAMPLE_RATE), "-ac", "1", "-b:a", f"{settings.bitrate}k", *CODECS[kind], str(path)]
+        command += ["-ac", "1", "-b:a", f"{settings.bitrate}k", *CODECS[kind], str(path)]
         errors = Path(scratch) / "ffmpeg.log"
         with errors.open("wb") as log:
             process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log)

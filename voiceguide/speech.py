@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 from voiceguide import levels
 from voiceguide.atomic import replacing
 from voiceguide.errors import MissingToolError, SpeechError
+from voiceguide.quiet_pydub import pydub
 from voiceguide.routine import Utterance
 from voiceguide.units import SAMPLE_RATE
 
@@ -256,17 +257,11 @@ def _clean_clip(raw: Path, utterance: Utterance) -> np.ndarray:
     The level follows the utterance's volume (volume 0.5 sits 6 dB below the reference),
     so a script's volume keeps its meaning after normalization.
     """
-    text = utterance.text
-    import warnings
-
     import numpy as np
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # pydub warns when ffmpeg is absent; WAV needs none
-        from pydub import AudioSegment
-
+    text = utterance.text
     try:
-        segment = AudioSegment.from_wav(str(raw))
+        segment = pydub().AudioSegment.from_wav(str(raw))
     except (OSError, EOFError, wave.Error) as exc:
         raise SpeechError(f"the speech engine wrote no usable audio for '{text}' ({exc})")
     segment = segment.set_channels(1).set_sample_width(2).set_frame_rate(SAMPLE_RATE)
