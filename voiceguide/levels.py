@@ -153,6 +153,15 @@ def _peak_envelope(samples: np.ndarray) -> np.ndarray:
     return envelope
 
 
+DECIMATION = 32
+"""The limiter plans its gain per 32 samples (0.7 ms): its ramps are 5 ms, so nothing finer is needed."""
+
+
+def _block_peaks(envelope: np.ndarray) -> np.ndarray:
+    padded = np.pad(envelope, (0, -len(envelope) % DECIMATION))
+    return padded.reshape(-1, DECIMATION).max(axis=1)
+
+
 def true_peak_db(samples: np.ndarray) -> float:
     """Peak level in dBTP, estimated by 4x oversampling as BS.1770 describes."""
     peak = float(_peak_envelope(samples).max(initial=0.0)) if len(samples) else 0.0
@@ -164,51 +173,61 @@ def normalize(samples: np.ndarray, target_lufs: float) -> np.ndarray:
 
     Synthetic speech peaks far above its loudness (plosives), so reaching the
     level needs a look-ahead limiter on those peaks, not only a gain. Limiting
-    lowers the loudness a little, so the gain is found by a few corrections.
+    lowers the loudness a little, so the gain is found by a few secant steps.
     Memory is two float32 copies of the clip plus fixed-size chunks.
     """
     measured = _repeated_to_measure(samples.astype(np.float32))
-    envelope = _peak_envelope(measured)
+    peaks = _block_peaks(_peak_envelope(measured))
     weighted = k_weighted(measured)[: len(measured)]
-    gain_db = target_lufs - gated_loudness(_cells(weighted))
-    for _ in range(8):
+
+    def limited_loudness(gain_db: float) -> float:
         # The gain curve is smooth next to the filter's response, so weighting commutes with it.
-        cells = np.concatenate([_cells(weighted[lo:hi] * g) for lo, hi, g in _limited_gains(envelope, gain_db)])
-        error = target_lufs - gated_loudness(cells)
-        if abs(error) < 0.05:
+        curve = _gain_curve(peaks, gain_db)
+        cells = [_cells(weighted[lo:hi] * _expand(curve, lo, hi)) for lo, hi in _pieces(len(measured))]
+        return gated_loudness(np.concatenate(cells))
+
+    gain_db = target_lufs - gated_loudness(_cells(weighted))
+    level = limited_loudness(gain_db)
+    slope = 1.0  # loudness per dB of gain: 1 unlimited, less as the limiter works harder
+    for _ in range(8):
+        if abs(target_lufs - level) < 0.05:
             break
-        gain_db += error
-    result = np.concatenate([measured[lo:hi] * g for lo, hi, g in _limited_gains(envelope, gain_db)])
-    return result[: len(samples)]
+        step = (target_lufs - level) / slope
+        next_level = limited_loudness(gain_db + step)
+        slope = max((next_level - level) / step, 0.05)
+        gain_db, level = gain_db + step, next_level
+    curve = _gain_curve(peaks, gain_db)
+    result = np.concatenate([measured[lo:hi] * _expand(curve, lo, hi) for lo, hi in _pieces(len(samples))])
+    return result.astype(samples.dtype)
 
 
-_GAIN_CHUNK = GRID * 256
-"""Gain curves are made in pieces of whole 10 ms cells, so each piece's energies line up."""
+def _pieces(length: int, size: int = GRID * 256) -> Iterator[tuple[int, int]]:
+    """Whole 10 ms cells at a time, so each piece's cell energies line up."""
+    for lo in range(0, length, size):
+        yield lo, min(lo + size, length)
 
 
-def _limited_gains(envelope: np.ndarray, gain_db: float) -> Iterator[tuple[int, int, np.ndarray]]:
-    """The limiter's gain (with `gain_db` applied) over [lo, hi) for successive pieces of the clip."""
+def _gain_curve(peaks: np.ndarray, gain_db: float) -> np.ndarray:
+    """Per-block gain (with `gain_db` applied) keeping every true peak under the ceiling.
+
+    The minimum over +-(ramp+1) blocks, then averaged over +-ramp, reaches each peak's
+    full reduction at its block and at both neighbours, so interpolating between
+    blocks never lets a sample through above the ceiling.
+    """
     gain = db_to_gain(gain_db)
     ceiling = db_to_gain(-PEAK_HEADROOM_DB - LIMITER_MARGIN_DB)
-    margin = 4 * max(int(LIMITER_RAMP_SECONDS * SAMPLE_RATE), 1)
-    for lo in range(0, len(envelope), _GAIN_CHUNK):
-        hi = min(lo + _GAIN_CHUNK, len(envelope))
-        start = max(lo - margin, 0)
-        curve = _limiter_gain(envelope[start : hi + margin] * gain, ceiling)
-        yield lo, hi, (gain * curve[lo - start : lo - start + hi - lo]).astype(np.float32)
-
-
-def _limiter_gain(envelope: np.ndarray, ceiling: float) -> np.ndarray:
-    """A smooth gain curve that keeps `envelope` under `ceiling`.
-
-    The minimum over +-ramp, then averaged over +-ramp, still reaches each peak's
-    full reduction at the peak itself, and changes linearly around it.
-    """
-    wanted = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-12))
+    wanted = np.minimum(1.0, ceiling / np.maximum(peaks * gain, 1e-12))
     if wanted.min() >= 1.0:
-        return wanted
-    width = 2 * max(int(LIMITER_RAMP_SECONDS * SAMPLE_RATE), 1) + 1
-    return np.minimum(_moving_mean(_moving_min(wanted, width), width), wanted)
+        return np.full(len(peaks), gain)
+    ramp = max(round(LIMITER_RAMP_SECONDS * SAMPLE_RATE / DECIMATION), 1)
+    curve = _moving_mean(_moving_min(wanted, 2 * ramp + 3), 2 * ramp + 1)
+    return gain * np.minimum(curve, wanted)
+
+
+def _expand(curve: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """The block curve at samples lo..hi, interpolated between block centres."""
+    positions = np.arange(lo, hi, dtype=np.float64) / DECIMATION - 0.5
+    return np.interp(positions, np.arange(len(curve)), curve).astype(np.float32)
 
 
 def _moving_min(values: np.ndarray, width: int) -> np.ndarray:
@@ -218,14 +237,10 @@ def _moving_min(values: np.ndarray, width: int) -> np.ndarray:
     blocks = padded.reshape(-1, width)
     prefix = np.minimum.accumulate(blocks, axis=1).ravel()
     suffix = np.minimum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
-    starts = np.arange(len(values))
-    return np.minimum(suffix[starts], prefix[starts + width - 1])
+    return np.minimum(suffix[: len(values)], prefix[width - 1 : width - 1 + len(values)])
 
 
 def _moving_mean(values: np.ndarray, width: int) -> np.ndarray:
-    """Centred running mean, the edges averaged over what is there."""
-    half = width // 2
-    sums = np.concatenate(([0.0], np.cumsum(values)))
-    lo = np.clip(np.arange(len(values)) - half, 0, len(values))
-    hi = np.clip(np.arange(len(values)) + half + 1, 0, len(values))
-    return (sums[hi] - sums[lo]) / (hi - lo)
+    """Centred running mean; beyond the edges the edge value continues."""
+    sums = np.cumsum(np.pad(values.astype(np.float64), (width // 2 + 1, width // 2), mode="edge"))
+    return (sums[width:] - sums[:-width]) / width
