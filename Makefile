@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml tools/install-system-deps.sh
 	touch $@
 
 demo: setup
-	$(BIN)/voiceguide show headache
+	$(BIN)/voiceguide export headache -o headache.mp3
 
 test: setup
 	$(BIN)/python -m pytest

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Synthesizes the chimes in audio_cues/ from first principles, so their origin is plain.
+"""Synthesizes the chimes and ambience beds in audio_cues/ from first principles, so their origin is plain.
 
-Each cue is a sum of decaying sine partials (the way a struck bowl or bell
-rings), with a soft attack and a fade to true silence at the end, written as
-44.1 kHz mono 16-bit WAV. Deterministic: running it again gives the same files.
+A chime is a sum of decaying sine partials (the way a struck bowl or bell
+rings), with a soft attack and a fade to true silence at the end. An ambience
+bed is shaped noise built on a whole-period frequency grid, so it loops without
+a seam. All are 44.1 kHz mono 16-bit WAV at one reference loudness.
+Deterministic: running it again gives the same files.
 
     python tools/make_cues.py            # rewrites audio_cues/*.wav (needs voiceguide installed)
 """
@@ -57,6 +59,52 @@ CUES = {
     ),
 }
 
+BEDS = {
+    # Soft brown noise: a low, even hush for falling asleep.
+    "brown": lambda: bed(looped_noise(LOOP_SECONDS, -6.0, (20.0, 8000.0), seed=1)),
+    # Rain: a gentle pink hiss, high frequencies rolled off, with scattered drops.
+    "rain": lambda: bed(
+        looped_noise(LOOP_SECONDS, -3.0, (150.0, 9000.0), seed=2) * 0.8 + drops(LOOP_SECONDS, 420, seed=3) * 0.015
+    ),
+}
+
+
+LOOP_SECONDS = 12.0
+
+
+def looped_noise(seconds: float, slope_db_per_octave: float, band: tuple[float, float], seed: int) -> np.ndarray:
+    """Noise made in the frequency domain on a whole-period grid, so its end runs into its start.
+
+    Every component is a whole number of cycles over the loop, which makes the
+    signal exactly periodic: looping it has no seam, not even in its slope.
+    """
+    n = round(seconds * RATE)
+    frequencies = np.fft.rfftfreq(n, 1 / RATE)
+    rng = np.random.default_rng(seed)
+    shape = np.zeros_like(frequencies)
+    inside = (frequencies >= band[0]) & (frequencies <= band[1])
+    shape[inside] = (frequencies[inside] / band[0]) ** (slope_db_per_octave / 6.02)
+    spectrum = shape * np.exp(2j * np.pi * rng.random(len(frequencies)))
+    return np.fft.irfft(spectrum, n)
+
+
+def drops(seconds: float, count: int, seed: int) -> np.ndarray:
+    """Soft raindrop ticks, each wrapped around the loop point, so they too loop without a seam."""
+    n = round(seconds * RATE)
+    rng = np.random.default_rng(seed)
+    out = np.zeros(n)
+    t = np.arange(round(0.03 * RATE)) / RATE
+    for _ in range(count):
+        tick = np.sin(2 * np.pi * rng.uniform(2500, 6000) * t) * np.exp(-t / rng.uniform(0.002, 0.006))
+        at = rng.integers(n)
+        out[(at + np.arange(len(tick))) % n] += tick * rng.uniform(0.2, 1.0)
+    return out
+
+
+def bed(sound: np.ndarray) -> np.ndarray:
+    """An ambience bed at the cue reference level, without the fade a chime ends on."""
+    return levels.normalize((sound / np.abs(sound).max() * 0.5).astype(np.float32), levels.CUE_LUFS)
+
 
 def write(name: str, sound: np.ndarray) -> Path:
     target = OUT / f"{name}.wav"
@@ -69,6 +117,8 @@ def write(name: str, sound: np.ndarray) -> Path:
 
 
 if __name__ == "__main__":
-    OUT.mkdir(exist_ok=True)
+    (OUT / "ambience").mkdir(parents=True, exist_ok=True)
     for cue_name, make in CUES.items():
         print(write(cue_name, make()))
+    for bed_name, make in BEDS.items():
+        print(write(f"ambience/{bed_name}", make()))

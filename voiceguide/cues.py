@@ -24,9 +24,18 @@ def folder() -> Path:
     return data_folder("audio_cues")
 
 
+AMBIENCE = "ambience/"
+"""Ambience beds live in a subfolder and are named with this prefix, e.g. ambience/rain."""
+
+
 def names() -> list[str]:
-    """The cue names a script may use, e.g. bowl and soft."""
+    """The chime names a script may use, e.g. bowl and soft."""
     return sorted(p.stem for p in folder().glob("*.wav"))
+
+
+def beds() -> list[str]:
+    """The ambience beds a script may use, e.g. rain and brown."""
+    return sorted(p.stem for p in (folder() / AMBIENCE).glob("*.wav"))
 
 
 def path(name: str) -> Path:

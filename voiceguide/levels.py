@@ -20,10 +20,11 @@ SPEECH_LUFS = -20.0
 """Integrated loudness of a cached clip spoken at volume 1.0 (quieter volumes sit lower)."""
 CUE_LUFS = -26.0
 """Integrated loudness of every cue file in audio_cues/."""
+PEAK_LIMIT_DB = -1.0
+"""No session's true peak may pass this (dBTP)."""
 PEAK_HEADROOM_DB = 6.5
-"""Stored material peaks at least this far below full scale: a +4 dB gain to -16 LUFS and the
-session's loudness correction (at most MAX_CORRECTION_DB) still stay under -1 dBTP."""
-MAX_CORRECTION_DB = 1.5
+"""Stored material peaks at least this far below full scale, so a session at -16 LUFS (speech
+4 dB over its reference) keeps 1.5 dB for its loudness correction under PEAK_LIMIT_DB."""
 LIMITER_MARGIN_DB = 0.3
 """The limiter aims this far under the ceiling, for the error of 4x true-peak estimation."""
 LIMITER_RAMP_SECONDS = 0.005
@@ -187,6 +188,8 @@ def normalize(samples: np.ndarray, target_lufs: float) -> np.ndarray:
         return gated_loudness(np.concatenate(cells))
 
     gain_db = target_lufs - gated_loudness(_cells(weighted))
+    if not math.isfinite(gain_db):
+        raise ValueError("the sound is too quiet to measure (below -70 LUFS)")
     level = limited_loudness(gain_db)
     slope = 1.0  # loudness per dB of gain: 1 unlimited, less as the limiter works harder
     for _ in range(8):

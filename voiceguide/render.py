@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from voiceguide import cues, levels
+from voiceguide.bed import BELOW_SPEECH_DB, Bed
 from voiceguide.session import Session
 from voiceguide.timeline import Event
 from voiceguide.units import to_samples
@@ -46,7 +47,17 @@ class Renderer:
         self._decoded: OrderedDict[tuple[str, object], np.ndarray] = OrderedDict()
         fade = max(to_samples(FADE_SECONDS), 1)
         self._fade_in = (0.5 - 0.5 * np.cos(np.linspace(0, np.pi, fade))).astype(np.float32)
+        self._bed = self._ambience(session)
+        self._fade_out = next(((e.start, e.end) for e in timeline.events if e.kind == "fade"), None)
         self._correct(session.loudness)
+
+    def _ambience(self, session: Session) -> Bed | None:
+        bed = next((e for e in session.timeline.events if e.kind == "ambience"), None)
+        if bed is None or session.routine.ambience is None:
+            return None
+        level = session.loudness - BELOW_SPEECH_DB - levels.CUE_LUFS
+        speech = [e for e in session.timeline.events if e.kind == "speech"]
+        return Bed(bed.name, levels.db_to_gain(level) * session.routine.ambience.volume, speech)
 
     def _correct(self, target: float) -> None:
         """Measure the whole session once and nudge every gain so it lands on `target` LUFS.
@@ -69,13 +80,27 @@ class Renderer:
                 first = event.start // levels.GRID
                 span = energy[: len(cells) - first]
                 cells[first : first + len(span)] += span
+        if self._bed:
+            audible = -(-self.duration // levels.GRID)
+            cells[:audible] += self._bed.cell_energies(audible)
+        if self._fade_out:
+            cells *= self._fade_gains(np.arange(len(cells)) * levels.GRID + levels.GRID // 2) ** 2
         measured = levels.gated_loudness(cells)
         if measured == float("-inf"):
             return
-        correction = levels.db_to_gain(min(target - measured, levels.MAX_CORRECTION_DB))
+        room = levels.PEAK_LIMIT_DB + levels.PEAK_HEADROOM_DB - (target - levels.SPEECH_LUFS)  # before peaks pass
+        correction = levels.db_to_gain(min(target - measured, room))
         self._speech_gain *= correction
         self._chime_gain *= correction
+        if self._bed:
+            self._bed.louder(correction)
         self._decoded.clear()
+
+    def _fade_gains(self, positions: np.ndarray) -> np.ndarray:
+        """1 before the fade-out, easing (a quarter cosine) to 0 at its end and after."""
+        start, end = self._fade_out
+        progress = np.clip((positions - start) / max(end - start, 1), 0.0, 1.0)
+        return np.cos(progress * np.pi / 2).astype(np.float32)
 
     def read(self, position: int, frames: int) -> np.ndarray:
         """`frames` float32 samples from `position`; silence past the end."""
@@ -90,6 +115,10 @@ class Renderer:
             lo, hi = max(event.start, position), min(event.start + len(sound), end)
             if hi > lo:
                 out[lo - position : hi - position] += sound[lo - event.start : hi - event.start]
+        if self._bed:
+            out += self._bed.read(position, frames)
+        if self._fade_out and end > self._fade_out[0]:
+            out *= self._fade_gains(np.arange(position, end))
         return out
 
     def blocks(self, start: int = 0, size: int = BLOCK) -> Iterator[np.ndarray]:

@@ -70,12 +70,31 @@ class _Step(_Model):
         return (self._line, self._column)
 
 
+class Taper(_Model):
+    """Factors the voice reaches by the last instruction, changing evenly from the first.
+
+    A voice that grows slower and quieter relaxes listeners more than a steady one
+    (Knowlton & Larkin 2006).
+    """
+
+    rate: float = Field(1.0, ge=0.5, le=1.0, description="speaking rate by the end, as a fraction of the start")
+    volume: float = Field(1.0, ge=0.2, le=1.0, description="volume by the end, as a fraction of the start")
+
+
 class Voice(_Model):
     """How the words are spoken; any field left out keeps the routine's (or engine's) default."""
 
     voice: str | None = Field(None, max_length=100, description="engine voice: an id, name or language (see `voiceguide voices`)")
     rate: int | None = Field(None, ge=60, le=400, description="words per minute")
     volume: float | None = Field(None, gt=0.0, le=1.0)
+    taper: Taper | None = Field(None, description="routine level only: slow and soften the voice through the session")
+
+
+class Ambience(_Model):
+    """A sound bed under the whole session (see audio_cues/ambience), lowered while words are spoken."""
+
+    sound: CueName
+    volume: float = Field(0.5, gt=0.0, le=1.0, description="1.0 sits 20 LU under the speech; 0.5 is 6 dB quieter")
 
 
 class Remind(_Model):
@@ -204,6 +223,9 @@ class Routine(_Model):
     loudness: float | None = Field(
         None, ge=-30, le=-16, description="target LUFS of the session; -16 (the default) suits phones, lower is quieter"
     )
+    ambience: Ambience | None = None
+    tail: Duration | None = Field(None, description="quiet (with the ambience) after the last words, before the end chime")
+    fade_out: Duration | None = Field(None, description="everything fades to silence over this time at the very end")
     steps: list[Step] = Field(min_length=1)
 
     _file: Path = PrivateAttr(Path("<script>"))
@@ -295,6 +317,8 @@ def _check_steps(routine: Routine, steps: list[Any], *, in_sides: bool) -> None:
                     raise routine.error("{side} is used outside a `sides:` block; put this step inside one", step)
         if isinstance(step, SayStep):
             _check_hold(routine, step)
+            if step.voice and step.voice.taper:
+                raise routine.error("`taper` shapes the whole session; put it under the routine's `voice:`", step)
         if isinstance(step, SidesStep):
             if in_sides:
                 raise routine.error("`sides:` blocks cannot be nested; {side} would be ambiguous", step)

@@ -69,6 +69,9 @@ def _check_cues(routine: Routine, plan: list) -> None:
     for name, step in chimes(plan):
         if isinstance(step, ChimeStep) and name not in known:
             raise routine.error(f"no cue named '{name}'; {hint}", step)
+    if routine.ambience and routine.ambience.sound not in cues.beds():
+        message = f"no ambience named '{routine.ambience.sound}'; available: {', '.join(cues.beds())}"
+        raise routine.error(message, key=("ambience", "sound"))
 
 
 def _check_voices(routine: Routine, clips: ClipCache, voices: dict[str, object]) -> None:

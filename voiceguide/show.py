@@ -40,4 +40,8 @@ def _event_text(event: Event) -> str:
         return f'"{event.text}"'
     if event.kind == "chime":
         return f"(chime: {event.name})"
+    if event.kind == "ambience":
+        return f"(ambience: {event.name}, throughout)"
+    if event.kind == "fade":
+        return f"(fading out over {clock(event.end - event.start)})"
     return f"(hold {clock(event.end - event.start)})"

@@ -10,7 +10,7 @@ inside holds so they never overlap other speech.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from voiceguide.errors import UsageError
@@ -103,8 +103,38 @@ def expand(routine: Routine) -> list[Segment]:
         opening = " ".join(t for t in (routine.words.safety, routine.safety_spoken) if t)
         plan += [Speak(_utterance(routine, opening, None)), Gap(SAFETY_PAUSE)]
     _expand_steps(routine, routine.steps, plan, side=None)
+    if routine.tail:
+        plan.append(Gap(routine.tail))
     _add_chime(plan, routine.chimes.end)
-    return plan
+    return _tapered(routine, plan)
+
+
+def _tapered(routine: Routine, plan: list[Segment]) -> list[Segment]:
+    """The voice's rate and volume moved evenly from the first spoken segment to the taper's factors at the last."""
+    taper = routine.voice.taper
+    speaking = [index for index, segment in enumerate(plan) if isinstance(segment, (Speak, Phase, Hold))]
+    if not taper or len(speaking) < 2:
+        return plan
+
+    def scaled(utterance: Utterance, progress: float) -> Utterance:
+        return replace(
+            utterance,
+            rate=round(utterance.rate * (1 + (taper.rate - 1) * progress)),
+            volume=round(utterance.volume * (1 + (taper.volume - 1) * progress), 2),
+        )
+
+    tapered = list(plan)
+    for order, index in enumerate(speaking):
+        progress, segment = order / (len(speaking) - 1), plan[index]
+        if isinstance(segment, Hold):
+            tapered[index] = replace(
+                segment,
+                reminder=segment.reminder and scaled(segment.reminder, progress),
+                countdown=tuple(scaled(u, progress) for u in segment.countdown),
+            )
+        else:
+            tapered[index] = replace(segment, utterance=scaled(segment.utterance, progress))
+    return tapered
 
 
 def _add_chime(plan: list[Segment], name: str, step: Any = None) -> None:
@@ -122,6 +152,11 @@ def _utterance(routine: Routine, text: str, voice: Voice | None, side: str | Non
         rate=merged.rate or DEFAULT_RATE,
         volume=1.0 if merged.volume is None else merged.volume,
     )
+
+
+def narration(routine: Routine, text: str) -> Utterance:
+    """`text` in the routine's own voice: for words outside the plan, such as a section title announced live."""
+    return _utterance(routine, text, None)
 
 
 def _expand_steps(routine: Routine, steps: list[Any], plan: list[Segment], side: str | None) -> None:
@@ -178,7 +213,9 @@ def _expand_say(routine: Routine, step: SayStep, plan: list[Segment], side: str 
 
 # --- the timeline: where everything sounds, in samples ----------------------------
 
-EventKind = Literal["speech", "chime", "hold"]
+EventKind = Literal["speech", "chime", "hold", "ambience", "fade"]
+"""speech and chime sound; hold is the time an instruction is held; ambience is a bed under
+[start, end); fade is the stretch over which everything fades to silence."""
 
 
 @dataclass(frozen=True)
@@ -321,6 +358,10 @@ def _place(
             marks.append((segment.title, cursor))
         if len(events) > MAX_EVENTS:
             raise routine.error(f"the session would have more than {MAX_EVENTS} events; use fewer repeats or reminders")
+    if routine.ambience:
+        events.insert(0, Event("ambience", 0, total, name=routine.ambience.sound))
+    if routine.fade_out:
+        events.append(Event("fade", max(total - to_samples(routine.fade_out), 0), total))
     events.sort(key=lambda e: (e.start, e.kind != "hold"))
     return Timeline(routine.title, total, _chapters(routine.title, marks, events, total), tuple(events))
 
