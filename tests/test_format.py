@@ -118,7 +118,7 @@ ERRORS = [
     ("title: T\nsteps:\n  - pause: 0\n", 3, 5, "a pause needs a duration above zero"),
     ("title: T\nsteps:\n  - say: [x\n", 4, 1, "invalid YAML"),
     ("title: T\ntitle: U\nsteps:\n  - say: x\n", 2, 1, "'title' appears twice"),
-    ("title: !!python/object:os.system x\nsteps:\n  - say: x\n", 1, 8, "could not determine a constructor"),
+    ("title: !!python/object:os.system x\nsteps:\n  - say: x\n", 1, 8, "tags such as !!python/object:os.system are not allowed"),
     ("- a\n", 1, 1, "a routine is a mapping"),
     ("title: T\nsteps:\n  - say: x\n    remind: {every: 30s, say: Firm, but gentle.}\n", 4, 37, "put the text in quotes"),
     ("", 1, 1, "the file is empty"),

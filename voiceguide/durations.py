@@ -26,7 +26,9 @@ def parse_duration(value: object) -> float:
         seconds = hours * 3600 + minutes * 60 + secs
     else:
         raise ValueError(f"expected a duration such as {EXAMPLES}")
-    if seconds != seconds or seconds < 0:
+    if seconds != seconds:
+        raise ValueError(f"expected a duration such as {EXAMPLES}, not NaN")
+    if seconds < 0:
         raise ValueError("a duration cannot be negative")
     if seconds > MAX_SECONDS:
         raise ValueError(f"{value} is too long; the limit is {MAX_SECONDS // 3600} hours")

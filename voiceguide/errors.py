@@ -6,13 +6,22 @@ else reaching the user is a bug.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
+
+
+def one_line(text: str) -> str:
+    """Control characters (a newline in a quoted key, say) shown escaped, so a message stays on one line."""
+    return "".join(repr(char)[1:-1] if unicodedata.category(char) == "Cc" else char for char in text)
 
 
 class VoiceguideError(Exception):
     """A problem the user can fix; the message says what is wrong and what to do."""
 
     exit_code = 1
+
+    def __str__(self) -> str:
+        return one_line(super().__str__())
 
 
 class ScriptError(VoiceguideError):
@@ -28,7 +37,7 @@ class ScriptError(VoiceguideError):
         self.column = column
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        return one_line(f"{self.file}:{self.line}:{self.column}: {self.message}")
 
 
 class UsageError(VoiceguideError):
@@ -43,3 +52,7 @@ class MissingToolError(VoiceguideError):
 
 class SpeechError(VoiceguideError):
     """The speech engine failed to produce audio."""
+
+
+class AudioDeviceError(VoiceguideError):
+    """No sound device to play on, or it is busy; the message points to `voiceguide export`."""

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -42,7 +44,15 @@ Duration = Annotated[
         }
     ),
 ]
-Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+def _speakable(text: str) -> str:
+    """Refuse control characters: espeak reads \x01 as the start of an embedded command (speed, pitch...)."""
+    for index, char in enumerate(text):
+        if unicodedata.category(char) == "Cc" and char not in "\t\n\r":
+            raise ValueError(f"the text holds a control character (U+{ord(char):04X}) at position {index + 1}; remove it")
+    return text
+
+
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_speakable)]
 CueName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)]
 
 
@@ -153,7 +163,7 @@ class SectionStep(_Step):
 
 
 class SidesStep(_Step):
-    sides: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(min_length=1, max_length=4)
+    sides: list[Annotated[Text, Field(max_length=100)]] = Field(min_length=1, max_length=4)
     switch: Text | None = Field(None, description="spoken before every side but the first; {side} allowed")
     steps: list[Step] = Field(min_length=1)
 

@@ -21,6 +21,11 @@ MAX_DEPTH = 40
 
 Path_ = tuple[str | int, ...]
 
+PLAIN_TAGS = {
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp", "merge")
+}
+"""YAML's plain data types; anything else (!!python/object, !!binary, custom tags) is refused."""
+
 
 @dataclass
 class Located:
@@ -65,7 +70,7 @@ def load_file(path: Path) -> Located:
     except OSError as exc:
         raise ScriptError(f"cannot read the file ({exc.strerror})", path)
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark, as some editors write, is fine
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
@@ -74,25 +79,34 @@ def load_file(path: Path) -> Located:
 
 
 def load_text(text: str, file: str) -> Located:
-    loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
+        loader = yaml.SafeLoader(text)
+        node = _compose(loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise ScriptError(f"invalid YAML: {problem}", file, line, column)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise ScriptError(f"the file holds a character YAML does not allow (U+{exc.character:04X}); remove it", file, line, column)
     except yaml.YAMLError as exc:
         raise ScriptError(f"invalid YAML: {exc}", file)
     except RecursionError:
         raise ScriptError(f"the YAML is nested too deeply (limit {MAX_DEPTH} levels)", file)
-    finally:
-        loader.dispose()
     if node is None:
         raise ScriptError("the file is empty; a routine needs at least a title and steps", file)
     located = Located(data=None, file=file)
     located.data = _Converter(loader, located).convert(node, (), 0)
     return located
+
+
+def _compose(loader: yaml.SafeLoader) -> yaml.Node | None:
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
 
 
 class _Converter:
@@ -110,14 +124,13 @@ class _Converter:
         if depth > MAX_DEPTH:
             raise self._error(node, f"the script is nested more than {MAX_DEPTH} levels deep")
         self.located.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if node.tag not in PLAIN_TAGS:
+            raise self._error(node, f"tags such as {node.tag.replace('tag:yaml.org,2002:', '!!')} are not allowed in a script")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        try:
-            return self.loader.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            raise self._error(node, f"cannot read this value ({getattr(exc, 'problem', exc)})")
+        return self.loader.construct_object(node, deep=True)
 
     def _mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}

@@ -1,0 +1,189 @@
+"""Any input ends in a one-line FILE:LINE:COL message and exit 2, never a traceback or a hang.
+
+Property tests drive the loader and the timeline with generated scripts (random
+bytes, random YAML, scripts built from the format with wrong types mixed in, and
+mutations of a valid script); `tests/hostile/` holds a corpus of hand-made attacks.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from voiceguide.cli import app
+from voiceguide.errors import ScriptError, UsageError
+from voiceguide.routine import STEP_KINDS, Routine, parse_routine
+from voiceguide.timeline import Timeline, expand, layout
+from voiceguide.yamlsource import load_file, load_text
+
+HOSTILE = sorted((Path(__file__).parent / "hostile").iterdir())
+FUZZ = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def speech_length(utterance) -> int:
+    """A stand-in for measured speech: layout takes lengths as a function, so its logic runs alone."""
+    return 4000 + 900 * len(utterance.text) * 150 // utterance.rate
+
+
+def cue_length(name: str) -> int:
+    return 44100
+
+
+def load_and_lay_out(text: str, minutes: float | None = None) -> Timeline | None:
+    """The loader and the timeline on one script: a timeline, or None after a proper error."""
+    try:
+        routine = parse_routine(load_text(text, "fuzz.yaml"))
+        return layout(routine, expand(routine), speech_length, cue_length, minutes)
+    except ScriptError as error:
+        assert str(error).startswith("fuzz.yaml:") and "\n" not in str(error)
+        assert error.line >= 1 and error.column >= 1
+    except UsageError as error:
+        assert "\n" not in str(error)
+    return None
+
+
+def assert_sound(timeline: Timeline) -> None:
+    """What every laid-out session promises, whatever the script."""
+    speech = [e for e in timeline.events if e.kind == "speech"]
+    assert all(0 <= e.start <= e.end <= timeline.duration for e in timeline.events)
+    assert all(a.end <= b.start for a, b in zip(speech, speech[1:]))
+    assert timeline.chapters[0].start == 0 and timeline.chapters[-1].end == timeline.duration
+    assert all(a.end == b.start for a, b in zip(timeline.chapters, timeline.chapters[1:]))
+
+
+@FUZZ
+@given(st.binary(max_size=3000))
+def test_random_bytes_end_in_a_script_error(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("bytes") / "random.yaml"
+    path.write_bytes(data)
+    try:
+        parse_routine(load_file(path))
+    except ScriptError as error:
+        assert str(error).startswith(f"{path}:") and "\n" not in str(error)
+
+
+yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=10), children, max_size=5),
+    max_leaves=30,
+)
+
+
+@FUZZ
+@given(yaml_values)
+def test_random_yaml_ends_in_a_timeline_or_a_script_error(value):
+    timeline = load_and_lay_out(yaml.safe_dump(value))
+    if timeline:
+        assert_sound(timeline)
+
+
+durations = st.one_of(
+    st.sampled_from(["90s", "1m30s", "2m", "1.5m", "0", "-3s", "2 min", "1h", "7h", ".nan", "1:30"]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-10, 100_000),
+)
+anything = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20), st.lists(st.integers(), max_size=3))
+texts = st.one_of(st.sampled_from(["Press gently.", "Your {side} hand.", "{nope}", "", "x" * 1200, "a\x01b"]), st.text(max_size=40))
+
+
+def maybe(strategy):
+    return st.one_of(strategy, anything)
+
+
+@st.composite
+def steps(draw, depth: int = 0) -> dict:
+    kind = draw(st.sampled_from(list(STEP_KINDS) + ["unknown"]))
+    step: dict = {}
+    if kind == "say":
+        step["say"] = draw(maybe(texts))
+        for key, value in [("hold", durations), ("pause", durations), ("countdown", st.integers(-2, 25)),
+                           ("release", st.one_of(st.booleans(), texts)),
+                           ("remind", st.fixed_dictionaries({"every": durations, "say": texts})),
+                           ("voice", st.fixed_dictionaries({"rate": st.integers(0, 500), "volume": st.floats(-1, 2)}))]:
+            if draw(st.booleans()):
+                step[key] = draw(maybe(value))
+    elif kind in ("sides", "repeat") and depth < 3:
+        step[kind] = draw(maybe(st.lists(texts, max_size=5) if kind == "sides" else st.integers(-1, 150)))
+        step["steps"] = draw(maybe(st.lists(steps(depth + 1), max_size=4)))
+        if kind == "sides" and draw(st.booleans()):
+            step["switch"] = draw(texts)
+    elif kind == "breathe":
+        step["breathe"] = draw(maybe(st.fixed_dictionaries({"in": durations, "out": durations, "cycles": st.integers(-1, 200)})))
+    elif kind in ("section", "chime", "pause"):
+        step[kind] = draw(maybe(texts if kind != "pause" else durations))
+    else:
+        step[draw(st.text(min_size=1, max_size=8))] = draw(anything)
+    return step
+
+
+@st.composite
+def scripts(draw) -> dict:
+    script = {"title": draw(maybe(texts)), "steps": draw(maybe(st.lists(steps(), max_size=6)))}
+    for key, value in [("voice", st.fixed_dictionaries({"rate": st.integers(0, 500)})), ("safety", texts),
+                       ("chimes", st.fixed_dictionaries({"end": st.sampled_from(["none", "bowl", "Big"])})),
+                       ("tail", durations), ("fade_out", durations), ("loudness", st.floats(-40, 0))]:
+        if draw(st.booleans()):
+            script[key] = draw(maybe(value))
+    return script
+
+
+@settings(FUZZ, max_examples=2000)
+@given(scripts(), st.one_of(st.none(), st.floats(0.05, 30)))
+def test_scripts_built_from_the_format_end_in_a_sound_timeline_or_a_script_error(script, minutes):
+    timeline = load_and_lay_out(yaml.safe_dump(script, allow_unicode=True), minutes)
+    if timeline:
+        assert_sound(timeline)
+        if minutes:
+            assert timeline.duration == round(minutes * 60 * 44100)
+
+
+VALID = (Path(__file__).parent.parent / "scripts" / "headache.yaml").read_text()
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.integers(0, len(VALID)), st.integers(0, 5), st.text(max_size=5)), min_size=1, max_size=5))
+def test_a_damaged_real_routine_ends_in_a_sound_timeline_or_a_script_error(edits):
+    text = VALID
+    for at, cut, insert in edits:
+        text = text[:at] + insert + text[at + cut :]
+    timeline = load_and_lay_out(text)
+    if timeline:
+        assert_sound(timeline)
+
+
+@pytest.mark.parametrize("path", HOSTILE, ids=[p.name for p in HOSTILE])
+def test_every_hostile_file_is_refused_on_one_line_with_exit_2_and_quickly(path):
+    started = time.monotonic()
+    result = CliRunner().invoke(app, ["check", str(path)])
+    elapsed = time.monotonic() - started
+
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith(f"{path}:")
+    line, column = result.stderr.split(":")[1:3]
+    assert int(line) >= 1 and int(column) >= 1
+    assert elapsed < 20, "no hang, no runaway"
+
+
+def test_the_corpus_is_a_real_corpus():
+    assert len(HOSTILE) >= 30
+
+
+def test_a_script_cannot_construct_objects():
+    with pytest.raises(ScriptError, match="tags such as !!python/object/apply:os.system are not allowed"):
+        parse_routine(load_text("title: !!python/object/apply:os.system ['touch /tmp/pwned']\nsteps: [{say: x}]\n", "f"))
+    assert not Path("/tmp/pwned").exists()
+
+
+def test_placeholders_are_replaced_not_formatted(tmp_path):
+    """`{side}` is plain text replacement: no str.format, so no attribute lookups from a script."""
+    routine = parse_routine(load_text("title: T\nsteps:\n  - sides: [a]\n    steps: [{say: '{side} hand'}]\n", "f"))
+    assert isinstance(routine, Routine)
+    with pytest.raises(ScriptError, match="unknown placeholder"):
+        parse_routine(load_text("title: T\nsteps:\n  - sides: [a]\n    steps: [{say: '{side.__class__}'}]\n", "f"))
