@@ -175,13 +175,15 @@ def _export_one(session: Session, output: Path, settings: Any) -> None:
 
 def _export_all(folder: Path, file_format: str, minutes: float | None, loudness: float | None, settings: Any) -> None:
     from voiceguide import library
-    from voiceguide.atomic import replacing
-    from voiceguide.export import FORMATS
-    from voiceguide.playlist import Entry, m3u
+    from voiceguide.export import FORMATS, write_playlist
+    from voiceguide.playlist import Entry
 
     if file_format not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise VoiceguideError(f"cannot create the folder '{folder}': {exc.strerror}")
     entries = []
     for name in library.builtin_names():
         session = _prepare(library.load(name), minutes, loudness)
@@ -189,9 +191,7 @@ def _export_all(folder: Path, file_format: str, minutes: float | None, loudness:
         _export_one(session, target, settings)
         typer.echo(f"{target}  ({_length(session)}, {len(session.timeline.chapters)} chapters)")
         entries.append(Entry(target.name, session.routine.title, session.timeline.duration / session.timeline.sample_rate))
-    playlist = folder / "playlist.m3u"
-    with replacing(playlist) as temporary:
-        temporary.write_text(m3u(entries), encoding="utf-8")
+    playlist = write_playlist(folder, entries)
     typer.echo(f"{playlist}  ({len(entries)} sessions)")
 
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 import subprocess
 import tempfile
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide import tagging
 from voiceguide.atomic import replacing
 from voiceguide.errors import MissingToolError, UsageError, VoiceguideError
+from voiceguide.playlist import Entry, m3u
 from voiceguide.quiet_pydub import pydub
 from voiceguide.render import Renderer, to_pcm16
 from voiceguide.session import Session
@@ -72,7 +74,7 @@ def export(session: Session, target: Path, settings: ExportSettings = ExportSett
         raise UsageError(f"the folder '{target.parent}' does not exist; create it first")
     renderer = Renderer(session)
     report = progress or (lambda samples: None)
-    with replacing(target) as temporary:
+    with writing(target) as temporary:
         if ffmpeg is None:
             _write_wav(renderer, temporary, report)
         else:
@@ -80,8 +82,26 @@ def export(session: Session, target: Path, settings: ExportSettings = ExportSett
         if kind == "mp3":
             tagging.write_id3(temporary, session.routine, session.timeline)
     if settings.transcript:
-        with replacing(target.with_suffix(".vtt")) as temporary:
+        with writing(target.with_suffix(".vtt")) as temporary:
             temporary.write_text(webvtt(session.timeline), encoding="utf-8")
+
+
+def write_playlist(folder: Path, entries: list[Entry]) -> Path:
+    playlist = folder / "playlist.m3u"
+    with writing(playlist) as temporary:
+        temporary.write_text(m3u(entries), encoding="utf-8")
+    return playlist
+
+
+@contextmanager
+def writing(target: Path) -> Iterator[Path]:
+    """`atomic.replacing`, with the file system's refusals (full, read-only, no permission) said plainly."""
+    try:
+        with replacing(target) as temporary:
+            yield temporary
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise VoiceguideError(f"cannot write '{target}': {reason}; choose a folder with space you can write to")
 
 
 def _write_wav(renderer: Renderer, path: Path, report: Progress) -> None:

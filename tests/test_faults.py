@@ -1,0 +1,139 @@
+"""Faults a laptop meets: a full disk, a read-only folder, a shared cache, a kill at any moment.
+
+Each ends in one clear line and a clean exit code, leaves no partial file, and
+keeps an existing file intact. Full and read-only disks are real: a small tmpfs
+mounted for the test (skipped where this user may not mount).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROUTINE = """
+title: Faults
+steps:
+  - section: One
+  - {say: Press the point gently., hold: 8s, countdown: 3}
+  - section: Two
+  - {say: Now let go and rest., pause: 3s}
+"""
+
+
+def voiceguide(*args: str, cache: Path, **popen) -> subprocess.Popen:
+    env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(cache)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "voiceguide", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, **popen,
+    )
+
+
+def finished(process: subprocess.Popen) -> tuple[int, str]:
+    _, stderr = process.communicate(timeout=120)
+    return process.returncode, stderr
+
+
+def partials(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if ".partial" in p.name)
+
+
+@pytest.fixture
+def routine(tmp_path: Path) -> Path:
+    path = tmp_path / "faults.yaml"
+    path.write_text(ROUTINE)
+    return path
+
+
+@pytest.fixture
+def cache(tmp_path: Path, routine: Path) -> Path:
+    """A warm cache, so the faults strike while writing audio."""
+    folder = tmp_path / "cache"
+    assert finished(voiceguide("show", str(routine), cache=folder))[0] == 0
+    return folder
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root): " + mounted.stderr.decode().strip())
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("suffix", ["mp3", "wav"])
+def test_a_full_disk_is_one_line_and_keeps_the_existing_file(small_disk, routine, cache, suffix):
+    target = small_disk / f"session.{suffix}"
+    target.write_bytes(b"the previous export")
+    code, stderr = finished(voiceguide("export", str(routine), "-o", str(target), "--minutes", "5", cache=cache))
+
+    assert code == 1
+    assert stderr.count("\n") == 1 and "No space left on device" in stderr
+    assert target.read_bytes() == b"the previous export"
+    assert partials(small_disk) == []
+
+
+def test_a_read_only_folder_is_one_line(small_disk, routine, cache):
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    code, stderr = finished(voiceguide("export", str(routine), "-o", str(small_disk / "session.mp3"), cache=cache))
+
+    assert code == 1
+    assert stderr == f"voiceguide: cannot write '{small_disk / 'session.mp3'}': Read-only file system; choose a folder with space you can write to\n"
+
+
+def test_two_exports_sharing_one_empty_cache_both_succeed(tmp_path, routine):
+    cache = tmp_path / "shared-cache"
+    first = voiceguide("export", str(routine), "-o", str(tmp_path / "a.wav"), cache=cache)
+    second = voiceguide("export", str(routine), "-o", str(tmp_path / "b.wav"), cache=cache)
+
+    assert finished(first)[0] == 0 and finished(second)[0] == 0
+    assert (tmp_path / "a.wav").stat().st_size == (tmp_path / "b.wav").stat().st_size
+    assert partials(cache) == []
+    for clip in cache.glob("*.wav"):
+        with wave.open(str(clip)) as entry:
+            assert entry.getnframes() > 0
+
+
+def test_twenty_exports_interrupted_at_random_moments_leave_no_trace(tmp_path, routine, cache):
+    """SIGINT or SIGTERM at a random moment, sometimes while speech is being made, sometimes while encoding."""
+    random.seed(20)
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "session.mp3"
+    target.write_bytes(b"the previous export")
+    outcomes = []
+    for run in range(20):
+        if run % 4 == 0:
+            for entry in cache.iterdir():
+                entry.unlink()  # an empty cache: the kill may land during synthesis
+        before = target.read_bytes()
+        process = voiceguide("export", str(routine), "-o", str(target), "--minutes", str(random.choice([1, 3, 10])), cache=cache)
+        time.sleep(random.uniform(0.05, 2.5))
+        process.send_signal(random.choice([signal.SIGINT, signal.SIGTERM]))
+        code, stderr = finished(process)
+        outcomes.append(code)
+
+        assert code in (0, 130), stderr
+        assert stderr.count("\n") <= 1 and "Traceback" not in stderr
+        assert partials(out) == [] and partials(cache) == []
+        if code == 130:
+            assert target.read_bytes() == before
+        else:
+            assert target.read_bytes()[:3] == b"ID3"
+        for clip in cache.glob("*.wav"):
+            with wave.open(str(clip)) as entry:
+                assert entry.getnframes() > 0
+    assert 130 in outcomes, "no run was actually interrupted"
