@@ -6,7 +6,7 @@ import bisect
 
 import numpy as np
 
-from voiceguide import cues, levels
+from voiceguide import levels
 from voiceguide.timeline import Event
 from voiceguide.units import to_samples
 
@@ -20,10 +20,10 @@ DUCK_RAMP_SECONDS = 0.4
 
 
 class Bed:
-    def __init__(self, name: str, gain: float, speech: list[Event]) -> None:
-        self._name = cues.AMBIENCE + name
+    def __init__(self, loop: np.ndarray, loop_energies: np.ndarray, gain: float, speech: list[Event]) -> None:
         self._gain = gain
-        self._loop = cues.samples(self._name).astype(np.float32) * (gain / 32768)
+        self._loop = loop.astype(np.float32) * (gain / 32768)
+        self._loop_energies = loop_energies
         self._speech = speech
         self._starts = [e.start for e in speech]
         self._longest = max((e.end - e.start for e in speech), default=0)
@@ -55,6 +55,6 @@ class Bed:
 
     def cell_energies(self, cells: int) -> np.ndarray:
         """K-weighted energy per 10 ms cell over `cells` cells of the session, ducking included."""
-        loop_cells = cues.energies(self._name)[: len(self._loop) // levels.GRID] * self._gain**2
+        loop_cells = self._loop_energies[: len(self._loop) // levels.GRID] * self._gain**2
         centres = np.arange(cells) * levels.GRID + levels.GRID // 2
         return np.resize(loop_cells, cells) * self.ducking(centres) ** 2

@@ -1,7 +1,7 @@
-"""Chimes and ambience: the named sound files in `audio_cues/`.
+"""Chimes and ambience: the named sound files in `audio_cues/`, and sound files a script brings.
 
-Cue files are 44.1 kHz mono 16-bit WAV (see tools/make_cues.py), so reading
-them needs neither ffmpeg nor resampling.
+Built-in cue files are 44.1 kHz mono 16-bit WAV (see tools/make_cues.py), so
+reading them needs neither ffmpeg nor resampling.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voiceguide import levels
-from voiceguide.errors import VoiceguideError
+from voiceguide.errors import MissingToolError, VoiceguideError
 from voiceguide.resources import data_folder
 from voiceguide.units import SAMPLE_RATE
 
@@ -72,3 +72,85 @@ def _open(name: str) -> wave.Wave_read:
 def energies(name: str) -> np.ndarray:
     """The cue's K-weighted energy per 10 ms cell (see levels)."""
     return levels.cell_energies(samples(name) / 32768)
+
+
+AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".opus", ".flac", ".m4a")
+MAX_CUSTOM_SECONDS = 60
+MAX_CUSTOM_BYTES = 20 * 1024 * 1024
+
+
+def is_file_reference(reference: str) -> bool:
+    """A script names a built-in cue (`bowl`) or a sound file of its own (`sounds/gong.wav`)."""
+    return reference.lower().endswith(AUDIO_SUFFIXES)
+
+
+class CueSet:
+    """The cues one script may use: the built-in ones, and sound files inside the script's own folder.
+
+    A file is resolved against the script's folder and refused if it leads outside it
+    (an absolute path, `..`, a symbolic link): scripts are shared, so they may not read
+    other files. Custom sounds are converted to 44.1 kHz mono at the cue reference level.
+    """
+
+    def __init__(self, script_folder: Path) -> None:
+        self._folder = script_folder.resolve()
+        self._custom: dict[Path, np.ndarray] = {}
+
+    def resolve(self, reference: str) -> Path:
+        """The sound file a reference names; ValueError says why it may not be used."""
+        relative = Path(reference)
+        if relative.is_absolute():
+            raise ValueError(f"'{reference}' is an absolute path; give a path inside the script's folder")
+        target = (self._folder / relative).resolve()
+        if not target.is_relative_to(self._folder):
+            raise ValueError(f"'{reference}' leads outside the script's folder; keep sounds beside the script")
+        if not target.is_file():
+            raise ValueError(f"there is no sound file '{reference}' beside the script")
+        if target.stat().st_size > MAX_CUSTOM_BYTES:
+            raise ValueError(f"'{reference}' is over {MAX_CUSTOM_BYTES // 2**20} MB; use a shorter sound")
+        return target
+
+    def load(self, reference: str) -> None:
+        """Decode a custom sound now, so a bad file is reported while its line is known."""
+        if is_file_reference(reference):
+            self._custom_samples(self.resolve(reference))
+
+    def length(self, reference: str) -> int:
+        return len(self.samples(reference)) if is_file_reference(reference) else length(reference)
+
+    def samples(self, reference: str, *, bed: bool = False) -> np.ndarray:
+        if is_file_reference(reference):
+            return self._custom_samples(self.resolve(reference))
+        return samples(AMBIENCE + reference if bed else reference)
+
+    def energies(self, reference: str, *, bed: bool = False) -> np.ndarray:
+        if is_file_reference(reference):
+            return levels.cell_energies(self.samples(reference) / 32768)
+        return energies(AMBIENCE + reference if bed else reference)
+
+    def _custom_samples(self, file: Path) -> np.ndarray:
+        if file not in self._custom:
+            self._custom[file] = _decode(file)
+        return self._custom[file]
+
+
+def _decode(file: Path) -> np.ndarray:
+    import numpy as np
+
+    from voiceguide.quiet_pydub import pydub
+
+    try:
+        sound = pydub().AudioSegment.from_file(str(file))
+    except FileNotFoundError:  # pydub runs ffmpeg for anything but WAV
+        raise MissingToolError(f"reading '{file.name}' needs ffmpeg; install it, or use a .wav file")
+    except Exception as exc:  # pydub raises its own and ffmpeg's errors for files it cannot decode
+        raise ValueError(f"'{file.name}' is not a sound file voiceguide can read ({type(exc).__name__})")
+    if sound.duration_seconds > MAX_CUSTOM_SECONDS:
+        raise ValueError(f"'{file.name}' lasts {sound.duration_seconds:.0f}s; cues may last {MAX_CUSTOM_SECONDS}s at most")
+    sound = sound.set_channels(1).set_sample_width(2).set_frame_rate(SAMPLE_RATE)
+    raw = np.array(sound.get_array_of_samples(), dtype=np.float32) / 32768
+    try:
+        level = levels.normalize(raw, levels.CUE_LUFS)
+    except ValueError:
+        raise ValueError(f"'{file.name}' is silent")
+    return np.round(level * 32767).astype(np.int16)

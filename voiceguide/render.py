@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from voiceguide import cues, levels
+from voiceguide import levels
 from voiceguide.bed import BELOW_SPEECH_DB, Bed
 from voiceguide.session import Session
 from voiceguide.timeline import Event
@@ -39,6 +39,7 @@ class Renderer:
         self.timeline = timeline
         self.duration = timeline.duration
         self._clips = session.clips
+        self._cues = session.cues
         self._speech_gain = levels.db_to_gain(session.loudness - levels.SPEECH_LUFS)
         self._chime_gain = levels.db_to_gain(session.loudness - CHIME_BELOW_SPEECH_DB - levels.CUE_LUFS)
         self._sounds = [e for e in timeline.events if e.kind in ("speech", "chime")]
@@ -57,7 +58,8 @@ class Renderer:
             return None
         level = session.loudness - BELOW_SPEECH_DB - levels.CUE_LUFS
         speech = [e for e in session.timeline.events if e.kind == "speech"]
-        return Bed(bed.name, levels.db_to_gain(level) * session.routine.ambience.volume, speech)
+        loop, energies = session.cues.samples(bed.name, bed=True), session.cues.energies(bed.name, bed=True)
+        return Bed(loop, energies, levels.db_to_gain(level) * session.routine.ambience.volume, speech)
 
     def _correct(self, target: float) -> None:
         """Measure the whole session once and nudge every gain so it lands on `target` LUFS.
@@ -75,7 +77,7 @@ class Renderer:
             if kind == "speech":
                 energy = self._clips.energies(key) * self._speech_gain**2
             else:
-                energy = cues.energies(key) * self._chime_gain**2
+                energy = self._cues.energies(key) * self._chime_gain**2
             for event in events:
                 first = event.start // levels.GRID
                 span = energy[: len(cells) - first]
@@ -140,7 +142,7 @@ class Renderer:
             if event.kind == "speech":
                 raw, gain = self._clips.samples(event.utterance), self._speech_gain
             else:
-                raw, gain = cues.samples(event.name), self._chime_gain
+                raw, gain = self._cues.samples(event.name), self._chime_gain
             sound = self._faded(raw.astype(np.float32) * (gain / 32768))
             self._decoded[key] = sound
             if len(self._decoded) > CLIPS_IN_MEMORY:

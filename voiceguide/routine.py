@@ -53,7 +53,14 @@ def _speakable(text: str) -> str:
 
 
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_speakable)]
-CueName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)]
+CueName = Annotated[
+    str,
+    Field(
+        pattern=r"^([a-z0-9][a-z0-9_-]*|[^\x00-\x1f]+\.([wW][aA][vV]|[mM][pP]3|[oO][gG][gG]|[oO][pP][uU][sS]|[fF][lL][aA][cC]|[mM]4[aA]))$",
+        max_length=200,
+        description="a built-in cue (bowl, soft; rain, brown for ambience), `none`, or a sound file beside the script",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -385,7 +392,10 @@ def _first_error(exc: ValidationError, located: Located) -> ScriptError:
     elif kind == "too_short" and isinstance(error["input"], list):
         message = "is empty; it needs at least one entry"
     elif kind == "string_pattern_mismatch" and "a-z0-9" in str(error["ctx"].get("pattern")):
-        message = f"'{error['input']}' is not a cue name; use a lowercase name such as soft or bowl, or none"
+        message = (
+            f"'{error['input']}' is not a cue: use a lowercase name such as soft or bowl, none, "
+            "or a sound file beside the script such as sounds/gong.wav"
+        )
     else:
         message = error["msg"][:1].lower() + error["msg"][1:]
     where = f"`{name}` " if name and kind in ("too_short",) else f"`{name}`: " if name else ""

@@ -32,6 +32,7 @@ class Session:
     routine: Routine
     timeline: Timeline
     clips: ClipCache
+    cues: cues.CueSet
     options: Options = Options()
 
     @property
@@ -50,28 +51,31 @@ Progress = Callable[[int], Callable[[], None]]
 def prepare(routine: Routine, options: Options, clips: ClipCache, progress: Progress | None = None) -> Session:
     """Everything short of audio: validated, synthesized (cached) and laid out to the sample."""
     plan = expand(routine)
-    _check_cues(routine, plan)
+    sounds = cues.CueSet(routine.file.parent)
+    _check_cues(routine, plan, sounds)
     lines = dict(spoken(plan))  # utterance -> the step that says it, first occurrence
     missing = clips.missing(lines)
     if missing:
         _check_voices(routine, clips, {u.voice: lines[u] for u in reversed(missing) if u.voice})
         clips.synthesize(missing, progress(len(missing)) if progress else lambda: None)
-    timeline = layout(routine, plan, clips.length, cues.length, options.minutes)
-    return Session(routine, timeline, clips, options)
+    timeline = layout(routine, plan, clips.length, sounds.length, options.minutes)
+    return Session(routine, timeline, clips, sounds, options)
 
 
-def _check_cues(routine: Routine, plan: list) -> None:
-    known = cues.names()
-    hint = f"available: {', '.join(known)}, or none"
-    for field, name in routine.chimes:
-        if name != "none" and name not in known:
-            raise routine.error(f"no cue named '{name}'; {hint}", key=("chimes", field))
-    for name, step in chimes(plan):
-        if isinstance(step, ChimeStep) and name not in known:
-            raise routine.error(f"no cue named '{name}'; {hint}", step)
-    if routine.ambience and routine.ambience.sound not in cues.beds():
-        message = f"no ambience named '{routine.ambience.sound}'; available: {', '.join(cues.beds())}"
-        raise routine.error(message, key=("ambience", "sound"))
+def _check_cues(routine: Routine, plan: list, sounds: cues.CueSet) -> None:
+    """Every cue exists: a built-in one, or a readable sound file inside the script's folder."""
+    wanted = [(name, None, ("chimes", field), "cue") for field, name in routine.chimes if name != "none"]
+    wanted += [(name, step, (), "cue") for name, step in chimes(plan) if isinstance(step, ChimeStep)]
+    if routine.ambience:
+        wanted.append((routine.ambience.sound, None, ("ambience", "sound"), "ambience"))
+    for reference, step, key, kind in wanted:
+        builtin = cues.beds() if kind == "ambience" else cues.names()
+        try:
+            if not cues.is_file_reference(reference) and reference not in builtin:
+                raise ValueError(f"no {kind} named '{reference}'; available: {', '.join(builtin)}, or a sound file")
+            sounds.load(reference)
+        except ValueError as problem:
+            raise routine.error(str(problem), step, key=key) from None
 
 
 def _check_voices(routine: Routine, clips: ClipCache, voices: dict[str, object]) -> None:

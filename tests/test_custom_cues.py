@@ -1,0 +1,91 @@
+"""A script may bring its own sounds, from its own folder and nowhere else."""
+
+from __future__ import annotations
+
+import subprocess
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voiceguide import levels
+from voiceguide.errors import ScriptError
+from voiceguide.render import Renderer
+from voiceguide.routine import load_routine
+from voiceguide.session import Options, Session, prepare
+from voiceguide.speech import ClipCache
+
+
+def tone(path: Path, seconds: float = 1.5, rate: int = 22050, channels: int = 2, level: float = 0.3) -> Path:
+    """A decaying bell-like tone, written at a rate and layout unlike voiceguide's own."""
+    t = np.arange(round(seconds * rate)) / rate
+    sound = level * np.sin(2 * np.pi * 523 * t) * np.exp(-t * 3)
+    frames = np.repeat(sound[:, None], channels, axis=1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(np.round(frames * 32767).astype("<i2").tobytes())
+    return path
+
+
+def session_of(folder: Path, script: str) -> Session:
+    path = folder / "routine.yaml"
+    path.write_text(script)
+    return prepare(load_routine(path), Options(), ClipCache())
+
+
+def test_a_sound_file_beside_the_script_can_be_a_chime(tmp_path):
+    tone(tmp_path / "sounds" / "ding.wav", seconds=1.5)
+    session = session_of(tmp_path, "title: T\nchimes: {start: sounds/ding.wav}\nsteps:\n  - say: Hello.\n")
+    chime = session.timeline.events[0]
+
+    assert (chime.kind, chime.name, chime.start) == ("chime", "sounds/ding.wav", 0)
+    assert abs(chime.end - 66150) <= 1  # 1.5 s at 44.1 kHz, though the file is 22.05 kHz stereo
+    sound = session.cues.samples("sounds/ding.wav").astype(np.float32) / 32768
+    assert levels.loudness(sound) == pytest.approx(levels.CUE_LUFS, abs=0.3)
+    assert np.isfinite(np.concatenate(list(Renderer(session).blocks()))).all()
+
+
+def test_compressed_sounds_are_read_through_ffmpeg(tmp_path):
+    wav = tone(tmp_path / "bell.wav")
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(wav), str(tmp_path / "bell.mp3")], check=True)
+    session = session_of(tmp_path, "title: T\nsteps:\n  - say: Hello.\n  - chime: bell.mp3\n")
+    assert [e.name for e in session.timeline.events if e.kind == "chime"] == ["bowl", "bell.mp3", "bowl"]
+
+
+def test_a_sound_file_can_be_the_ambience(tmp_path):
+    tone(tmp_path / "hum.wav", seconds=4, level=0.1)
+    session = session_of(tmp_path, "title: T\nambience: {sound: hum.wav}\nsteps:\n  - {say: Hello., pause: 5s}\n")
+    renderer = Renderer(session)
+    assert levels.loudness(renderer.read(session.timeline.duration - 4 * 44100, 3 * 44100)) > -70
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [
+        ("../outside.wav", "leads outside the script's folder"),
+        ("sounds/../../outside.wav", "leads outside the script's folder"),
+        ("/tmp/outside.wav", "is an absolute path"),
+        ("escape.wav", "leads outside the script's folder"),  # a symbolic link pointing out
+        ("missing.wav", "there is no sound file 'missing.wav'"),
+        ("notes.wav", "is not a sound file voiceguide can read"),
+        ("silence.wav", "is silent"),
+        ("long.wav", "cues may last 60s at most"),
+    ],
+)
+def test_sounds_that_cannot_be_used_are_refused_at_their_line(tmp_path, reference, message):
+    folder = tmp_path / "routine"
+    tone(tmp_path / "outside.wav")
+    tone(Path("/tmp/outside.wav"))
+    folder.mkdir()
+    (folder / "escape.wav").symlink_to(tmp_path / "outside.wav")
+    (folder / "notes.wav").write_text("not audio at all")
+    tone(folder / "silence.wav", level=0.0)
+    tone(folder / "long.wav", seconds=61, channels=1)
+
+    with pytest.raises(ScriptError, match=message) as caught:
+        session_of(folder, f"title: T\nsteps:\n  - say: Hello.\n  - chime: {reference}\n")
+    assert (caught.value.line, caught.value.column) == (4, 5)
