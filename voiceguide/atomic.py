@@ -1,7 +1,8 @@
-"""Outputs appear whole or not at all: written beside the target, then renamed into place."""
+"""Outputs appear whole or not at all: written beside the target, then renamed (or linked) into place."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -16,15 +17,37 @@ def replacing(target: Path) -> Iterator[Path]:
     On any failure or interruption the temporary file is removed and an existing
     `target` is left exactly as it was.
     """
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=f".partial{target.suffix}")
-    os.close(handle)
-    temporary = Path(name)
-    os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual permissions
+    temporary = _temporary_beside(target)
     try:
         yield temporary
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+@contextmanager
+def creating(target: Path) -> Iterator[Path]:
+    """Like `replacing`, but an existing `target` wins: entries written once are never swapped.
+
+    Two processes sharing a cache may make the same clip at once; speech engines do
+    not give identical audio twice, so the second copy is dropped, and a session laid
+    out from the first copy's length also plays the first copy.
+    """
+    temporary = _temporary_beside(target)
+    try:
+        yield temporary
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, target)  # atomic, and refused if another writer got there first
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _temporary_beside(target: Path) -> Path:
+    """An empty file in the target's folder (so the final rename stays on one file system)."""
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=f".partial{target.suffix}")
+    os.close(handle)
+    os.chmod(name, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual permissions
+    return Path(name)
 
 
 def _umask() -> int:
