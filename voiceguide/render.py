@@ -113,7 +113,7 @@ class Renderer:
         for event in self._sounds[first:last]:
             if event.end <= position:
                 continue
-            sound = self._sound(event)
+            sound = self.sound(event)
             lo, hi = max(event.start, position), min(event.start + len(sound), end)
             if hi > lo:
                 out[lo - position : hi - position] += sound[lo - event.start : hi - event.start]
@@ -131,11 +131,8 @@ class Renderer:
     def sound(self, event: Event) -> np.ndarray:
         """One speech clip or cue at this session's level, faded, as `read` mixes it; do not modify it.
 
-        For sounds the live player adds outside the timeline: its pause tone and a jump's announcement.
+        The live player also uses it for sounds outside the timeline: its pause tone and a jump's announcement.
         """
-        return self._sound(event)
-
-    def _sound(self, event: Event) -> np.ndarray:
         key = _sound_key(event)
         sound = self._decoded.get(key)
         if sound is None:
