@@ -267,21 +267,26 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if ".partial" in p.name)
 
 
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM])
-def test_an_interrupted_export_leaves_no_partial_file_and_keeps_the_old_one(tmp_path, script, how):
-    path = script(ROUTINE)
-    CliRunner().invoke(app, ["show", str(path)])  # warm the cache so the export starts at once
-    target = tmp_path / "session.mp3"
-    target.write_bytes(b"the previous export")
+def long_export_under_way(script_path: Path, target: Path) -> subprocess.Popen:
+    """A four-hour export, returned once it has begun writing its file."""
+    CliRunner().invoke(app, ["show", str(script_path)])  # warm the cache so the export starts at once
     process = subprocess.Popen(
-        [sys.executable, "-m", "voiceguide", "export", str(path), "-o", str(target), "--minutes", "240"],
+        [sys.executable, "-m", "voiceguide", "export", str(script_path), "-o", str(target), "--minutes", "240"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.monotonic() + 60
-    while not leftovers(tmp_path) and time.monotonic() < deadline:
+    while not leftovers(target.parent) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert leftovers(tmp_path), "the export never started writing"
+    assert leftovers(target.parent), "the export never started writing"
     time.sleep(0.5)
+    return process
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_export_leaves_no_partial_file_and_keeps_the_old_one(tmp_path, script, how):
+    target = tmp_path / "session.mp3"
+    target.write_bytes(b"the previous export")
+    process = long_export_under_way(script(ROUTINE), target)
     process.send_signal(how)
     _, stderr = process.communicate(timeout=60)
 
@@ -292,17 +297,8 @@ def test_an_interrupted_export_leaves_no_partial_file_and_keeps_the_old_one(tmp_
 
 
 def test_an_ffmpeg_failure_is_one_line_and_leaves_nothing_behind(tmp_path, script):
-    path = script(ROUTINE)
-    CliRunner().invoke(app, ["show", str(path)])
     target = tmp_path / "session.mp3"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "voiceguide", "export", str(path), "-o", str(target), "--minutes", "240"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    deadline = time.monotonic() + 60
-    while not leftovers(tmp_path) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)
+    process = long_export_under_way(script(ROUTINE), target)
     encoders = subprocess.run(["pgrep", "-P", str(process.pid), "ffmpeg"], capture_output=True, text=True).stdout.split()
     assert encoders, "no ffmpeg child to stop"
     for pid in encoders:
