@@ -11,7 +11,7 @@ $(VENV)/.installed: pyproject.toml tools/install-system-deps.sh
 	tools/install-system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,simpleaudio]'
 	touch $@
 
 demo: setup

@@ -126,10 +126,11 @@ def test_twenty_exports_interrupted_at_random_moments_leave_no_trace(tmp_path, r
         code, stderr = finished(process)
         outcomes.append(code)
 
-        assert code in (0, 130), stderr
+        killed_while_starting = code < 0 and stderr == ""  # before Python could install its handlers
+        assert code in (0, 130) or killed_while_starting, stderr
         assert stderr.count("\n") <= 1 and "Traceback" not in stderr
         assert partials(out) == [] and partials(cache) == []
-        if code == 130:
+        if code != 0:
             assert target.read_bytes() == before
         else:
             assert target.read_bytes()[:3] == b"ID3"

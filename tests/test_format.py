@@ -108,7 +108,7 @@ ERRORS = [
     ("title: T\nvoice: {rate: fast}\nsteps:\n  - say: x\n", 2, 15, "`rate`: input should be a valid integer"),
     ("title: T\nsteps:\n  - breathe: {in: 4s, out: 6s, cycls: 2}\n", 3, 32, "unknown key `cycls`; did you mean `cycles`?"),
     ("title: T\nsteps:\n  - sides: [a]\n    steps:\n      - say: x\n        holdd: 1\n", 6, 9, "did you mean `hold`?"),
-    ("title: T\nchimes: {start: Big Bowl}\nsteps:\n  - say: x\n", 2, 17, "'Big Bowl' is not a cue name"),
+    ("title: T\nchimes: {start: Big Bowl}\nsteps:\n  - say: x\n", 2, 17, "'Big Bowl' is not a cue: use a lowercase name"),
     ("title: T\nsteps:\n  - say: x\n    hold: 87600h\n", 4, 11, "too long; the limit is 6 hours"),
     ("title: T\nsteps:\n  - say: x\n    remind: {every: 3s, say: y}\n", 3, 5, "`remind` belongs to a hold"),
     ("title: T\nsteps:\n  - say: x\n    hold: 1m\n    countdown: 11\n", 3, 5, "countdown 11 needs 11 numbers"),

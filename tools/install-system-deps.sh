@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Installs the system programs voiceguide uses: espeak-ng (speech) and ffmpeg (MP3).
+# Installs the system programs voiceguide uses: espeak-ng (speech) and ffmpeg (MP3), plus what
+# live playback's tests and its optional simpleaudio player need: a PulseAudio server with a
+# null sink to play into and parec to record it (pulseaudio, pulseaudio-utils), ALSA routed to
+# it (libasound2-plugins), and the ALSA headers simpleaudio compiles against (libasound2-dev).
 # Skips the package manager entirely when everything is already there.
 set -euo pipefail
 
-debian_packages=(espeak-ng libespeak-ng1 ffmpeg python3-venv)
+debian_packages=(espeak-ng libespeak-ng1 ffmpeg python3-venv
+                 pulseaudio pulseaudio-utils libasound2-plugins libasound2-dev)
 
 missing=()
 for pkg in "${debian_packages[@]}"; do

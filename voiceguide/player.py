@@ -1,0 +1,347 @@
+"""Blocks to speaker: a live session with pause, resume, jumps and volume, on a clock of samples.
+
+The `Player` is the one interface to a session in progress: the keys and the tests
+both call its methods. It hands the speaker the renderer's own blocks, so what is
+heard is the exported audio sample for sample, apart from what the controls add
+(the pause tone, a jump's announcement, a volume other than 0 dB). Where the session
+is comes from the count of samples the speaker has played, never from the wall clock.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from voiceguide import cues
+from voiceguide.errors import UsageError
+from voiceguide.render import Renderer
+from voiceguide.session import Session
+from voiceguide.speakers import Speaker
+from voiceguide.timeline import Chapter, Event, Timeline, narration
+from voiceguide.units import to_samples
+
+PAUSE_CUE = "soft"
+"""Heard on pausing, and before a section's title where the section has no chime of its own."""
+FADE = to_samples(0.01)
+"""What was playing fades out this fast when a control cuts in: no click."""
+AFTER_CHIME = to_samples(0.4)
+AFTER_TITLE = to_samples(0.8)
+"""The silences after a jump's chime and after the section's title, before its first words."""
+RESTART_WITHIN = to_samples(3.0)
+"""Going back this early in a section goes to the one before; later, to the start of this one."""
+VOLUME_STEP_DB = 3.0
+VOLUME_RANGE_DB = (-30.0, 6.0)
+"""The session peaks near -1 dBFS, so above 0 dB the loudest syllables clip; +6 dB is where that stops."""
+HISTORY = 256
+"""Stretches of the stream remembered, to map a sample heard back to the session (one per change)."""
+
+Narrate = Callable[[str], Event]
+"""Makes a line speakable (synthesizing it if need be) and returns it as a speech event."""
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the screen shows: where the session is and what is happening there."""
+
+    position: int
+    duration: int
+    chapter: Chapter
+    chapter_number: int
+    """From 1."""
+    chapters: int
+    instruction: str | None
+    """The words of the hold under way, else the latest words spoken."""
+    hold_left: int | None
+    paused: bool
+    volume_db: float
+
+
+@dataclass
+class _Stretch:
+    """Consecutive samples of the stream and where in the session they belong."""
+
+    start: int
+    """The stream's sample where it begins."""
+    length: int
+    position: int
+    """The session's sample at its beginning."""
+    advancing: bool
+    """Session audio (the position moves along), or a sound the controls added (the position waits)."""
+
+
+class Player:
+    """A session in progress: start it, control it, ask where it is, wait for its end.
+
+    Thread-safe: the speaker pulls `fill` from its own thread while keys (or tests) call
+    the controls; both hold `lock`, which the renderer also needs, as it is not thread-safe.
+    """
+
+    def __init__(self, renderer: Renderer, speaker: Speaker, narrate: Narrate) -> None:
+        timeline = renderer.timeline
+        self.timeline = timeline
+        self.lock = threading.RLock()
+        self._renderer = renderer
+        self._speaker = speaker
+        self._narrate = narrate
+        self._chapter_starts = [c.start for c in timeline.chapters]
+        self._event_starts = [e.start for e in timeline.events]
+        self._speech = [e for e in timeline.events if e.kind == "speech"]
+        self._speech_starts = [e.start for e in self._speech]
+        self._holds = [e for e in timeline.events if e.kind == "hold"]
+        self._hold_starts = [e.start for e in self._holds]
+        self._fade_out = (0.5 + 0.5 * np.cos(np.linspace(0, np.pi, FADE))).astype(np.float32)
+        self._position = 0
+        """The session's next sample to hand over (or, while something added plays, where it goes on)."""
+        self._stream = 0
+        """Samples handed to the speaker so far."""
+        self._stretches: deque[_Stretch] = deque(maxlen=HISTORY)
+        self._added = np.zeros(0, np.float32)
+        self._added_at = 0
+        self._paused = False
+        self._stopped = False
+        self._volume_db = 0.0
+        self._gain = 1.0
+        self._over = threading.Event()
+        self._error: BaseException | None = None
+
+    # --- the controls: what the keys and the tests call ---------------------------
+
+    def start(self, position: int = 0) -> None:
+        """Start playing at a sample of the session (0, or a chapter's start)."""
+        with self.lock:
+            self._position = position
+        self._speaker.start(self, self._done)
+
+    def pause(self) -> None:
+        """A soft tone, then silence; resuming starts over the words that were cut."""
+        with self.lock:
+            if self._paused or self._over.is_set():
+                return
+            at = self._cut()
+            words = self._speech_at(at)
+            self._switch(self._cue(PAUSE_CUE), words.start if words else at, paused=True)
+
+    def resume(self) -> None:
+        with self.lock:
+            if self._paused and not self._over.is_set():
+                self._switch(np.zeros(0, np.float32), self._cut(), paused=False)
+
+    def toggle_pause(self) -> None:
+        with self.lock:
+            (self.resume if self._paused else self.pause)()
+
+    def next_section(self) -> None:
+        """To the next section, announced by its chime and title; nothing in the last one."""
+        self._jump(lambda index, into: index + 1)
+
+    def previous_section(self) -> None:
+        """To the start of this section; within its first seconds, to the section before."""
+        self._jump(lambda index, into: index - 1 if into < RESTART_WITHIN else index)
+
+    def volume_up(self) -> None:
+        self._set_volume(self._volume_db + VOLUME_STEP_DB)
+
+    def volume_down(self) -> None:
+        self._set_volume(self._volume_db - VOLUME_STEP_DB)
+
+    def stop(self) -> None:
+        with self.lock:
+            self._stopped = True
+            self._over.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Whether the session is over (played to its end, or stopped); re-raises a speaker's failure."""
+        over = self._over.wait(timeout)
+        if self._error is not None:
+            raise self._error
+        return over
+
+    def status(self) -> Status:
+        with self.lock:
+            at = self._where(self._speaker.heard())
+            paused, volume_db = self._paused, self._volume_db
+        index = bisect.bisect_right(self._chapter_starts, at) - 1
+        hold = _containing(self._holds, self._hold_starts, at)
+        latest = bisect.bisect_right(self._speech_starts, at) - 1
+        instruction = hold.text if hold else (self._speech[latest].text if latest >= 0 else None)
+        return Status(
+            position=at,
+            duration=self.timeline.duration,
+            chapter=self.timeline.chapters[index],
+            chapter_number=index + 1,
+            chapters=len(self.timeline.chapters),
+            instruction=instruction,
+            hold_left=hold.end - at if hold else None,
+            paused=paused,
+            volume_db=volume_db,
+        )
+
+    # --- the stream: what the speaker pulls ---------------------------------------
+
+    def fill(self, frames: int) -> np.ndarray:
+        """The next `frames` samples: added sounds first, then the session (silence while paused)."""
+        with self.lock:
+            out = np.zeros(frames, np.float32)
+            done = 0
+            while done < frames and not self._stopped:
+                if self._added_at < len(self._added):
+                    n = min(frames - done, len(self._added) - self._added_at)
+                    out[done : done + n] = self._added[self._added_at : self._added_at + n]
+                    self._added_at += n
+                    self._record(n, advancing=False)
+                elif self._paused:
+                    n = frames - done
+                    self._record(n, advancing=False)
+                elif self._position < self.timeline.duration:
+                    n = min(frames - done, self.timeline.duration - self._position)
+                    out[done : done + n] = self._renderer.read(self._position, n)
+                    self._record(n, advancing=True)
+                    self._position += n
+                else:
+                    break
+                done += n
+            return self._at_volume(out[:done])
+
+    def _record(self, length: int, advancing: bool) -> None:
+        last = self._stretches[-1] if self._stretches else None
+        if (
+            last is not None
+            and last.advancing == advancing
+            and last.start + last.length == self._stream
+            and last.position + (last.length if advancing else 0) == self._position
+        ):
+            last.length += length
+        else:
+            self._stretches.append(_Stretch(self._stream, length, self._position, advancing))
+        self._stream += length
+
+    def _at_volume(self, block: np.ndarray) -> np.ndarray:
+        target = 10 ** (self._volume_db / 20)
+        if not len(block) or self._gain == target == 1.0:
+            return block  # at 0 dB the session is handed over untouched
+        ramp = np.linspace(self._gain, target, len(block), dtype=np.float32)  # no zipper noise
+        self._gain = target
+        return np.clip(block * ramp, -1.0, 1.0)
+
+    def _where(self, sample: int) -> int:
+        """The session position at a sample of the stream."""
+        if sample >= self._stream:
+            return self._position
+        for stretch in reversed(self._stretches):
+            if stretch.start <= sample:
+                return stretch.position + (sample - stretch.start if stretch.advancing else 0)
+        return self._position
+
+    def _cut(self) -> int:
+        """Take back what the speaker has not played yet, and say where in the session that leaves us."""
+        cut = self._speaker.take_back()
+        if cut < self._stream:
+            self._position = self._where(cut)
+            while self._stretches and self._stretches[-1].start >= cut:
+                self._stretches.pop()
+            if self._stretches:
+                last = self._stretches[-1]
+                last.length = min(last.length, cut - last.start)
+            self._stream = cut
+            self._added = self._added[:0]
+        return self._position
+
+    def _switch(self, sound: np.ndarray, position: int, paused: bool) -> None:
+        """Fade out what was about to play, play `sound`, then go on from `position` (or stay paused)."""
+        self._added = np.concatenate([self._upcoming(FADE) * self._fade_out, sound])
+        self._added_at = 0
+        self._position = position
+        self._paused = paused
+
+    def _upcoming(self, frames: int) -> np.ndarray:
+        ahead = np.zeros(frames, np.float32)
+        if self._added_at < len(self._added):
+            part = self._added[self._added_at : self._added_at + frames]
+        elif self._paused:
+            part = ahead[:0]
+        else:
+            part = self._renderer.read(self._position, max(0, min(frames, self.timeline.duration - self._position)))
+        ahead[: len(part)] = part
+        return ahead
+
+    def _jump(self, choose: Callable[[int, int], int]) -> None:
+        with self.lock:
+            if self._over.is_set():
+                return
+            at = self._where(self._speaker.heard())
+            index = bisect.bisect_right(self._chapter_starts, at) - 1
+            target = choose(index, at - self._chapter_starts[index])
+            if not 0 <= target < len(self.timeline.chapters):
+                return
+        chapter = self.timeline.chapters[target]
+        title = self._narrate(chapter.title)  # may synthesize it: meanwhile the session plays on
+        with self.lock:
+            if self._over.is_set():
+                return
+            opening = self._opening_chime(chapter)
+            announcement = np.concatenate(
+                [
+                    self._renderer.sound(opening) if opening else self._cue(PAUSE_CUE),
+                    np.zeros(AFTER_CHIME, np.float32),
+                    self._renderer.sound(title),
+                    np.zeros(AFTER_TITLE, np.float32),
+                ]
+            )
+            self._cut()
+            self._switch(announcement, opening.end if opening else chapter.start, paused=False)
+
+    def _opening_chime(self, chapter: Chapter) -> Event | None:
+        """The chime a section begins with, if it has one: a jump plays it before the title."""
+        first = bisect.bisect_left(self._event_starts, chapter.start)
+        for event in self.timeline.events[first:]:
+            if event.start != chapter.start:
+                return None
+            if event.kind == "chime":
+                return event
+        return None
+
+    def _speech_at(self, at: int) -> Event | None:
+        return _containing(self._speech, self._speech_starts, at)
+
+    def _cue(self, name: str) -> np.ndarray:
+        return self._renderer.sound(Event("chime", 0, cues.length(name), name=name))
+
+    def _set_volume(self, db: float) -> None:
+        with self.lock:
+            self._volume_db = min(max(db, VOLUME_RANGE_DB[0]), VOLUME_RANGE_DB[1])
+
+    def _done(self, error: BaseException | None) -> None:
+        self._error = error
+        self._over.set()
+
+
+def _containing(events: list[Event], starts: list[int], at: int) -> Event | None:
+    """The event (from a list of non-overlapping ones, in order) under way at sample `at`."""
+    index = bisect.bisect_right(starts, at) - 1
+    return events[index] if index >= 0 and events[index].end > at else None
+
+
+def narrator(session: Session) -> Narrate:
+    """Lines in the routine's own voice, through the session's clip cache: made once, then cached."""
+
+    def narrate(text: str) -> Event:
+        utterance = narration(session.routine, text)
+        session.clips.synthesize([utterance])
+        return Event("speech", 0, session.clips.length(utterance), text=utterance.text, utterance=utterance)
+
+    return narrate
+
+
+def chapter_named(timeline: Timeline, title: str) -> Chapter:
+    """The first chapter with this title, in any case; a UsageError listing them all if none has it."""
+    wanted = title.casefold()
+    for chapter in timeline.chapters:
+        if chapter.title.casefold() == wanted:
+            return chapter
+    names = ", ".join(f'"{c.title}"' for c in timeline.chapters)
+    raise UsageError(f'no section called "{title}"; the sections are {names}')
