@@ -34,7 +34,7 @@ from voiceguide.session import Options, Session, prepare
 from voiceguide.speakers import PLAYERS, open_speaker
 from voiceguide.speech import ClipCache
 from voiceguide.timeline import Event
-from voiceguide.units import SAMPLE_RATE, to_samples
+from voiceguide.units import SAMPLE_RATE, clock, to_samples
 
 TWO_PALMS = """
     title: Two palms
@@ -126,7 +126,8 @@ def test_the_command_plays_the_session_as_rendered_and_on_time(
         run = voiceguide_play(str(routine_file), "--player", player, env=sound_server.environ())
         time.sleep(0.2)  # the recorder's last fragment
     assert run.returncode == 0, run.stderr
-    assert run.stdout.splitlines() == ["   0:00  Two palms", "   0:02  Left palm", "   0:12  Right palm"]
+    assert run.stdout.splitlines() == [f"{clock(c.start):>7}  {c.title}" for c in session.timeline.chapters]
+    assert [c.title for c in session.timeline.chapters] == ["Two palms", "Left palm", "Right palm"]
 
     heard = recording.samples
     events = [e for e in session.timeline.events if e.kind == "speech"]
