@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from voiceguide import levels
-from voiceguide.atomic import replacing
+from voiceguide.atomic import creating
 from voiceguide.errors import MissingToolError, SpeechError
 from voiceguide.quiet_pydub import pydub
 from voiceguide.routine import Utterance
@@ -205,8 +205,8 @@ class ClipCache:
             for utterance in todo:
                 self.engine.synthesize(utterance, raw)
                 clip = _clean_clip(raw, utterance)
-                self._store_energies(utterance, clip)  # first: the WAV's presence marks a complete entry
                 _store(clip, self.path(utterance))
+                self._store_energies(utterance, clip)  # if missing meanwhile, `energies` makes them from the WAV
                 on_clip()
 
     def length(self, utterance: Utterance) -> int:
@@ -237,7 +237,7 @@ class ClipCache:
         import numpy as np
 
         cells = levels.cell_energies(clip.astype(np.float64) / 32768)
-        with replacing(self._energies_path(utterance)) as temporary, temporary.open("wb") as file:
+        with creating(self._energies_path(utterance)) as temporary, temporary.open("wb") as file:
             np.save(file, cells, allow_pickle=False)
         return cells
 
@@ -276,8 +276,9 @@ def _clean_clip(raw: Path, utterance: Utterance) -> np.ndarray:
 
 
 def _store(samples: np.ndarray, target: Path) -> None:
-    """Write the clip atomically, so a reader (another export sharing the cache) never sees half of one."""
-    with replacing(target) as temporary, wave.open(str(temporary), "wb") as clip:
+    """Write the clip atomically and only once: a reader sharing the cache never sees half of one,
+    and never a second take whose length differs from the one its session was laid out with."""
+    with creating(target) as temporary, wave.open(str(temporary), "wb") as clip:
         clip.setnchannels(1)
         clip.setsampwidth(2)
         clip.setframerate(SAMPLE_RATE)
