@@ -138,3 +138,24 @@ def test_twenty_exports_interrupted_at_random_moments_leave_no_trace(tmp_path, r
             with wave.open(str(clip)) as entry:
                 assert entry.getnframes() > 0
     assert 130 in outcomes, "no run was actually interrupted"
+
+
+def test_a_damaged_cache_entry_is_detected_and_made_again(tmp_path, routine, cache):
+    clips = sorted(cache.glob("*.wav"), key=lambda p: p.stat().st_size)
+    clips[-1].write_bytes(clips[-1].read_bytes()[:1000])  # cut short, as by a crash or a full disk
+    clips[0].write_bytes(b"not a wav file at all")
+    code, stderr = finished(voiceguide("export", str(routine), "-o", str(tmp_path / "again.wav"), cache=cache))
+
+    assert code == 0, stderr
+    for clip in (clips[0], clips[-1]):
+        with wave.open(str(clip)) as entry:
+            assert entry.getnframes() > 1000
+
+
+def test_a_read_only_speech_cache_says_where_to_put_another(small_disk, routine):
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    code, stderr = finished(voiceguide("show", str(routine), cache=small_disk / "cache"))
+
+    assert code == 1
+    assert stderr.startswith(f"voiceguide: cannot write the speech cache in '{small_disk / 'cache'}': Read-only file system")
+    assert "VOICEGUIDE_CACHE_DIR" in stderr and stderr.count("\n") == 1

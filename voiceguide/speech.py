@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from voiceguide import levels
 from voiceguide.atomic import creating
-from voiceguide.errors import MissingToolError, SpeechError
+from voiceguide.errors import MissingToolError, SpeechError, VoiceguideError
 from voiceguide.quiet_pydub import pydub
 from voiceguide.routine import Utterance
 from voiceguide.units import SAMPLE_RATE
@@ -141,6 +141,22 @@ def _espeak_busy_probe() -> Callable[[], bool]:
     return lambda: bool(_espeak.IsPlaying())
 
 
+def _whole_clip(path: Path) -> bool:
+    """Whether a cache entry is a complete clip; a damaged one is removed so it can be made again."""
+    try:
+        with wave.open(str(path), "rb") as clip:
+            whole = clip.getnframes() > 0 and (clip.getframerate(), clip.getnchannels()) == (SAMPLE_RATE, 1)
+            whole = whole and path.stat().st_size >= 44 + 2 * clip.getnframes()
+    except FileNotFoundError:
+        return False
+    except (OSError, EOFError, wave.Error):
+        whole = False
+    if not whole:
+        path.unlink(missing_ok=True)
+        path.with_suffix(".cells.npy").unlink(missing_ok=True)
+    return whole
+
+
 def _has_frames(wav_path: Path) -> bool:
     try:
         with wave.open(str(wav_path), "rb") as clip:
@@ -192,13 +208,23 @@ class ClipCache:
         return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}.wav"
 
     def missing(self, utterances: Iterable[Utterance]) -> list[Utterance]:
-        return [u for u in dict.fromkeys(utterances) if not self.path(u).is_file()]
+        """Clips not in the cache; a damaged entry (truncated, not a WAV) is removed and counts as missing."""
+        return [u for u in dict.fromkeys(utterances) if not _whole_clip(self.path(u))]
 
     def synthesize(self, utterances: Iterable[Utterance], on_clip: Callable[[], None] = lambda: None) -> None:
         """Make and store every clip not yet cached."""
         todo = self.missing(utterances)
         if not todo:
             return
+        try:
+            self._make(todo, on_clip)
+        except OSError as exc:
+            raise VoiceguideError(
+                f"cannot write the speech cache in '{self.folder}': {exc.strerror or exc}; "
+                "set VOICEGUIDE_CACHE_DIR to a folder you can write to"
+            )
+
+    def _make(self, todo: list[Utterance], on_clip: Callable[[], None]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="voiceguide-") as scratch:
             raw = Path(scratch) / "raw.wav"
