@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from running import finished, fingerprint, start_voiceguide
 from typer.testing import CliRunner
 
 from voiceguide import levels
@@ -270,10 +271,7 @@ def leftovers(folder: Path) -> list[str]:
 def long_export_under_way(script_path: Path, target: Path) -> subprocess.Popen:
     """A four-hour export, returned once it has begun writing its file."""
     CliRunner().invoke(app, ["show", str(script_path)])  # warm the cache so the export starts at once
-    process = subprocess.Popen(
-        [sys.executable, "-m", "voiceguide", "export", str(script_path), "-o", str(target), "--minutes", "240"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    process = start_voiceguide("export", str(script_path), "-o", str(target), "--minutes", "240")
     deadline = time.monotonic() + 60
     while not leftovers(target.parent) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -286,14 +284,15 @@ def long_export_under_way(script_path: Path, target: Path) -> subprocess.Popen:
 def test_an_interrupted_export_leaves_no_partial_file_and_keeps_the_old_one(tmp_path, script, how):
     target = tmp_path / "session.mp3"
     target.write_bytes(b"the previous export")
+    before = fingerprint(target)
     process = long_export_under_way(script(ROUTINE), target)
     process.send_signal(how)
-    _, stderr = process.communicate(timeout=60)
+    code, stderr = finished(process, timeout=60)
 
-    assert process.returncode == 130
+    assert code == 130
     assert stderr.strip() == "voiceguide: interrupted"
     assert leftovers(tmp_path) == []
-    assert target.read_bytes() == b"the previous export"
+    assert fingerprint(target) == before
 
 
 def test_an_ffmpeg_failure_is_one_line_and_leaves_nothing_behind(tmp_path, script):
@@ -303,8 +302,8 @@ def test_an_ffmpeg_failure_is_one_line_and_leaves_nothing_behind(tmp_path, scrip
     assert encoders, "no ffmpeg child to stop"
     for pid in encoders:
         os.kill(int(pid), signal.SIGKILL)  # ffmpeg dies mid-encode, as on a full disk or a crash
-    _, stderr = process.communicate(timeout=60)
+    code, stderr = finished(process, timeout=60)
 
-    assert process.returncode == 1
+    assert code == 1
     assert stderr.startswith("voiceguide: ffmpeg could not write") and stderr.count("\n") == 1
     assert leftovers(tmp_path) == [] and not target.exists()

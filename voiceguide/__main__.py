@@ -1,5 +1,27 @@
-"""Allows `python -m voiceguide`."""
+"""The program's entry, as `voiceguide` and as `python -m voiceguide`.
 
-from voiceguide.cli import main
+Ctrl-C and SIGTERM are answered from the first moment: on a busy machine the
+command line's imports take a noticeable time, and an interruption then must end
+like one during the work (a message and exit 130), never in a traceback.
+"""
 
-main()
+import sys
+
+from voiceguide import interruptions
+
+
+def main() -> None:
+    interruptions.answer_sigterm_like_ctrl_c()
+    try:
+        from voiceguide.cli import app
+
+        app()
+    except KeyboardInterrupt:  # while starting; a command's own are answered in cli
+        print(interruptions.MESSAGE, file=sys.stderr)
+        sys.exit(interruptions.EXIT_CODE)
+    finally:
+        interruptions.ignored_from_now()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,4 +1,9 @@
-"""Outputs appear whole or not at all: written beside the target, then renamed (or linked) into place."""
+"""Outputs appear whole or not at all: written beside the target, then renamed (or linked) into place.
+
+Making the temporary file, putting it in place and removing it happen with
+interruptions held (see interruptions), so Ctrl-C at any moment leaves no
+temporary file behind.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from voiceguide.interruptions import held
+
 
 @contextmanager
 def replacing(target: Path) -> Iterator[Path]:
@@ -17,12 +24,15 @@ def replacing(target: Path) -> Iterator[Path]:
     On any failure or interruption the temporary file is removed and an existing
     `target` is left exactly as it was.
     """
-    temporary = _temporary_beside(target)
+    temporary = None
     try:
+        with held():
+            temporary = _temporary_beside(target)
         yield temporary
-        os.replace(temporary, target)
+        with held():
+            os.replace(temporary, target)
     finally:
-        temporary.unlink(missing_ok=True)
+        _remove(temporary)
 
 
 @contextmanager
@@ -33,13 +43,23 @@ def creating(target: Path) -> Iterator[Path]:
     not give identical audio twice, so the second copy is dropped, and a session laid
     out from the first copy's length also plays the first copy.
     """
-    temporary = _temporary_beside(target)
+    temporary = None
     try:
+        with held():
+            temporary = _temporary_beside(target)
         yield temporary
-        with contextlib.suppress(FileExistsError):
-            os.link(temporary, target)  # atomic, and refused if another writer got there first
+        with held():
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, target)  # atomic, and refused if another writer got there first
+            temporary.unlink()
     finally:
-        temporary.unlink(missing_ok=True)
+        _remove(temporary)
+
+
+def _remove(temporary: Path | None) -> None:
+    with held():
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
 
 
 def _temporary_beside(target: Path) -> Path:

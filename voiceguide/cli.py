@@ -7,7 +7,6 @@ the commands, so `voiceguide --help` stays instant.
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,30 +16,44 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 from typer.core import TyperGroup
 
+from voiceguide import interruptions
 from voiceguide.errors import ScriptError, UsageError, VoiceguideError
 
 if TYPE_CHECKING:
     from voiceguide.routine import Routine
     from voiceguide.session import Session
 
-EXIT_INTERRUPTED = 130
 
 
 class _Commands(TyperGroup):
-    """The one place where errors become messages and exit codes (0 ok, 1 failure, 2 bad input, 130 Ctrl-C)."""
+    """The one place where errors become messages and exit codes (0 ok, 1 failure, 2 bad input, 130 Ctrl-C).
+
+    Reading the arguments counts too: typer builds pydantic validators for them,
+    which takes a moment on a busy machine, and would end a Ctrl-C then silently.
+    """
+
+    def make_context(self, *args: Any, **kwargs: Any) -> typer.Context:
+        with _reported():
+            return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx: typer.Context) -> Any:
-        try:
+        with _reported():
             return super().invoke(ctx)
-        except ScriptError as exc:
-            typer.echo(str(exc), err=True)
-            raise typer.Exit(exc.exit_code)
-        except VoiceguideError as exc:
-            typer.echo(f"voiceguide: {exc}", err=True)
-            raise typer.Exit(exc.exit_code)
-        except KeyboardInterrupt:
-            typer.echo("voiceguide: interrupted", err=True)
-            raise typer.Exit(EXIT_INTERRUPTED)
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    try:
+        yield
+    except ScriptError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(exc.exit_code)
+    except VoiceguideError as exc:
+        typer.echo(f"voiceguide: {exc}", err=True)
+        raise typer.Exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo(interruptions.MESSAGE, err=True)
+        raise typer.Exit(interruptions.EXIT_CODE)
 
 
 app = typer.Typer(
@@ -60,16 +73,6 @@ LoudnessOpt = Annotated[
     Optional[float],
     typer.Option(help="Target loudness in LUFS, -30 to -16 (default -16, or the routine's own).", min=-30, max=-16),
 ]
-
-
-def main() -> None:
-    """Console-script entry point. SIGTERM is treated like Ctrl-C, so it too cleans up partial files."""
-    signal.signal(signal.SIGTERM, _interrupt)
-    app()
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 @app.command("list")
@@ -162,15 +165,15 @@ def export(
         return
     format_of(output)
     session = _prepare(library.load(routine), minutes, loudness)
-    _export_one(session, output, settings)
+    _export_one(session, output, settings, last=True)
     typer.echo(f"{output}  ({_length(session)}, {len(session.timeline.chapters)} chapters)")
 
 
-def _export_one(session: Session, output: Path, settings: Any) -> None:
+def _export_one(session: Session, output: Path, settings: Any, last: bool = False) -> None:
     from voiceguide.export import export as write
 
     with _render_progress(session.timeline.duration, output.name) as advance:
-        write(session, output, settings, advance)
+        write(session, output, settings, advance, last)
 
 
 def _export_all(folder: Path, file_format: str, minutes: float | None, loudness: float | None, settings: Any) -> None:
@@ -191,7 +194,7 @@ def _export_all(folder: Path, file_format: str, minutes: float | None, loudness:
         _export_one(session, target, settings)
         typer.echo(f"{target}  ({_length(session)}, {len(session.timeline.chapters)} chapters)")
         entries.append(Entry(target.name, session.routine.title, session.timeline.duration / session.timeline.sample_rate))
-    playlist = write_playlist(folder, entries)
+    playlist = write_playlist(folder, entries, last=True)
     typer.echo(f"{playlist}  ({len(entries)} sessions)")
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from voiceguide import tagging
 from voiceguide.atomic import replacing
 from voiceguide.errors import MissingToolError, UsageError, VoiceguideError
+from voiceguide.interruptions import held, ignored_from_now
 from voiceguide.playlist import Entry, m3u
 from voiceguide.quiet_pydub import pydub
 from voiceguide.render import Renderer, to_pcm16
@@ -66,39 +67,55 @@ def find_ffmpeg() -> str:
     return found
 
 
-def export(session: Session, target: Path, settings: ExportSettings = ExportSettings(), progress: Progress | None = None) -> None:
-    """Write the session to `target` (format from its extension), and its transcript if asked."""
+def export(
+    session: Session,
+    target: Path,
+    settings: ExportSettings = ExportSettings(),
+    progress: Progress | None = None,
+    last: bool = False,
+) -> None:
+    """Write the session to `target` (format from its extension), and its transcript if asked.
+
+    `last`: see `writing`.
+    """
     kind = format_of(target)
     ffmpeg = None if kind == "wav" else find_ffmpeg()
     if not target.parent.is_dir():
         raise UsageError(f"the folder '{target.parent}' does not exist; create it first")
     renderer = Renderer(session)
     report = progress or (lambda samples: None)
-    with writing(target) as temporary:
+    with writing(target, last) as temporary:
         if ffmpeg is None:
             _write_wav(renderer, temporary, report)
         else:
             _encode(renderer, session, ffmpeg, temporary, kind, settings, report)
         if kind == "mp3":
             tagging.write_id3(temporary, session.routine, session.timeline)
-    if settings.transcript:
-        with writing(target.with_suffix(".vtt")) as temporary:
-            temporary.write_text(webvtt(session.timeline), encoding="utf-8")
+        if settings.transcript:  # put in place just before the audio, so the two go together
+            with writing(target.with_suffix(".vtt")) as transcript:
+                transcript.write_text(webvtt(session.timeline), encoding="utf-8")
 
 
-def write_playlist(folder: Path, entries: list[Entry]) -> Path:
+def write_playlist(folder: Path, entries: list[Entry], last: bool = False) -> Path:
     playlist = folder / "playlist.m3u"
-    with writing(playlist) as temporary:
+    with writing(playlist, last) as temporary:
         temporary.write_text(m3u(entries), encoding="utf-8")
     return playlist
 
 
 @contextmanager
-def writing(target: Path) -> Iterator[Path]:
-    """`atomic.replacing`, with the file system's refusals (full, read-only, no permission) said plainly."""
+def writing(target: Path, last: bool = False) -> Iterator[Path]:
+    """`atomic.replacing`, with the file system's refusals (full, read-only, no permission) said plainly.
+
+    `last`: nothing is left to do once this file is whole, so from then on Ctrl-C
+    is too late and ignored: an exit code other than 0 always means the old file
+    is still there.
+    """
     try:
         with replacing(target) as temporary:
             yield temporary
+            if last:
+                ignored_from_now()
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise VoiceguideError(f"cannot write '{target}': {reason}; choose a folder with space you can write to")
@@ -126,9 +143,11 @@ def _encode(
             command += ["-i", str(metadata), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
         command += ["-ac", "1", "-b:a", f"{settings.bitrate}k", *CODECS[kind], str(path)]
         errors = Path(scratch) / "ffmpeg.log"
-        with errors.open("wb") as log:
-            process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log)
+        process = None
         try:
+            # Held: ffmpeg started but not yet ours to stop would write on after the cleanup.
+            with errors.open("wb") as log, held():
+                process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log)
             for block in renderer.blocks():
                 process.stdin.write(to_pcm16(block))
                 report(len(block))
@@ -137,7 +156,7 @@ def _encode(
         except BrokenPipeError:
             code = process.wait()
         finally:
-            if process.poll() is None:
+            if process is not None and process.poll() is None:
                 process.kill()
                 process.wait()
         if code != 0:

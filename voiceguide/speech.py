@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 from voiceguide import levels
 from voiceguide.atomic import creating
 from voiceguide.errors import MissingToolError, SpeechError, VoiceguideError
+from voiceguide.interruptions import held
 from voiceguide.quiet_pydub import pydub
 from voiceguide.routine import Utterance
 from voiceguide.units import SAMPLE_RATE
@@ -113,7 +114,8 @@ class Pyttsx3Engine:
         self._engine.setProperty("volume", utterance.volume)
         for _ in range(self.ATTEMPTS):
             wav_path.unlink(missing_ok=True)
-            with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
+            # Ctrl-C waits for the phrase: raised in the driver's callback it would be printed and lost.
+            with held(), contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
                 self._wait_until_idle()
                 self._completed = False
                 self._engine.save_to_file(utterance.text, str(wav_path))

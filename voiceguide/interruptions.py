@@ -1,0 +1,66 @@
+"""Ctrl-C and SIGTERM: how they end the program, and holding them back where they must not cut.
+
+Both raise KeyboardInterrupt (SIGTERM through `answer_sigterm_like_ctrl_c`), so
+both clean up partial files, and both end in MESSAGE and exit code 130. Raised between creating a temporary
+file and taking charge of it, it would leave the file behind; raised inside a C
+callback (the speech engine's), it would be printed and lost. Inside `held()` a
+signal is noted instead, and raised as the block ends.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+EXIT_CODE = 130
+MESSAGE = "voiceguide: interrupted"
+
+
+def answer_sigterm_like_ctrl_c() -> None:
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """Interruptions arriving inside the block take effect when it ends.
+
+    Python runs signal handlers on the main thread only, so elsewhere there is
+    nothing to hold back. A signal the program ignores stays ignored.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+    previous = {}
+    for signum in SIGNALS:
+        handler = signal.getsignal(signum)
+        if callable(handler):
+            previous[signum] = handler
+            signal.signal(signum, lambda number, frame: arrived.append(number))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if arrived:
+            previous[arrived[0]](arrived[0], None)
+
+
+def ignored_from_now() -> None:
+    """For when the work is over: a late Ctrl-C must not turn a finished command into a traceback.
+
+    Python also remembers a KeyboardInterrupt raised inside code it compiled from
+    a string (dataclasses, typing and pydantic make classes that way) as never
+    handled, even when it was, and would end the process by SIGINT instead of with
+    its exit code; running a string resets that memory.
+    """
+    for signum in SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    exec("")
