@@ -14,7 +14,8 @@ from voiceguide import levels
 from voiceguide.errors import MissingToolError
 from voiceguide.routine import Utterance, load_routine
 from voiceguide.session import Options, prepare
-from voiceguide.speech import ClipCache, Pyttsx3Engine, find_voice
+from voiceguide.engine import Pyttsx3Engine, find_voice
+from voiceguide.speech import ClipCache
 
 
 class CountingEngine(Pyttsx3Engine):
@@ -91,6 +92,25 @@ def test_slower_speech_makes_a_longer_clip(counting_cache):
     assert counting_cache.length(slow) > 1.5 * counting_cache.length(fast)
 
 
+@pytest.mark.parametrize("markup", ["<speak>Hello</speak>", "[[h@l'oU]]"])
+def test_markup_in_a_script_is_read_as_text_never_obeyed(counting_cache, markup):
+    """Obeyed, SSML or phonemes would say just "hello"; read as text, the signs are spoken too."""
+    plain, marked = Utterance("Hello", None, 150, 1.0), Utterance(markup, None, 150, 1.0)
+    counting_cache.synthesize([plain, marked])
+    assert counting_cache.length(marked) > 1.5 * counting_cache.length(plain)
+
+
+def test_a_line_without_a_voice_of_its_own_gets_the_default_not_the_last_one_used(tmp_path):
+    """"Thursday" takes a tenth less time in the German voice; espeak itself varies by a few samples."""
+    english, german = Utterance("Thursday", None, 150, 1.0), Utterance("Thursday", "de", 150, 1.0)
+    alone, after_german = ClipCache(tmp_path / "alone"), ClipCache(tmp_path / "after-german")
+    alone.synthesize([english])
+    after_german.synthesize([german, english])
+
+    assert after_german.length(english) == pytest.approx(alone.length(english), rel=0.01)
+    assert after_german.length(german) < 0.95 * alone.length(english)
+
+
 def test_cache_writes_leave_no_temporary_files(counting_cache):
     counting_cache.synthesize([Utterance(f"Word {n}.", None, 150, 1.0) for n in range(5)])
     assert sorted(p.name.split(".", 1)[1] for p in counting_cache.folder.iterdir()) == sorted(["cells.npy", "wav"] * 5)
@@ -126,7 +146,7 @@ def test_a_missing_espeak_library_gives_the_install_command(tmp_path):
         "ctypes.cdll.LoadLibrary = refuse\n"
     )
     code = (
-        "from voiceguide.speech import Pyttsx3Engine\nfrom voiceguide.errors import MissingToolError\n"
+        "from voiceguide.engine import Pyttsx3Engine\nfrom voiceguide.errors import MissingToolError\n"
         "try:\n    Pyttsx3Engine()\nexcept MissingToolError as e:\n    print(e)\n"
     )
     result = subprocess.run(

@@ -231,7 +231,7 @@ def voices(
     language: Annotated[Optional[str], typer.Option("--language", "-l", help="Only voices for this language, e.g. en or de.")] = None,
 ) -> None:
     """The voices the speech engine offers; use an id or language in a script's `voice:`."""
-    from voiceguide.speech import Pyttsx3Engine
+    from voiceguide.engine import Pyttsx3Engine
 
     found = Pyttsx3Engine().voices()
     if language:

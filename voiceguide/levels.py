@@ -9,7 +9,7 @@ budget; the tests check this module against pyloudnorm and ffmpeg's ebur128.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -63,27 +63,30 @@ def _k_impulse_response() -> np.ndarray:
     return signal
 
 
-CHUNK = (1 << 16) - _K_TAPS + 1
-"""Samples per FFT in `convolve` (the FFT is 2**16 long): memory stays small however long a clip is."""
+FFT_SIZE = 1 << 15
+"""The longest FFT in `k_weighted`: memory stays small however long the sound, and float32 FFTs
+of this size ran quickest here."""
 
 
-def convolve(samples: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """Full linear convolution by overlap-add FFTs of fixed size, as float32."""
-    size = len(samples) + len(kernel) - 1
-    fft_size = 1 << (CHUNK + len(kernel) - 2).bit_length()
-    kernel_spectrum = np.fft.rfft(kernel, fft_size)
-    out = np.zeros(size, dtype=np.float32)
-    for start in range(0, len(samples), CHUNK):
-        piece = samples[start : start + CHUNK].astype(np.float64)
-        result = np.fft.irfft(np.fft.rfft(piece, fft_size) * kernel_spectrum, fft_size)
-        span = min(len(piece) + len(kernel) - 1, size - start)
+def k_weighted(samples: np.ndarray) -> np.ndarray:
+    """The K-weighted signal, including the filter's tail after the last sample, as float32.
+
+    Overlap-add FFTs in float32 (the last piece in a shorter one): loudness needs no more precision.
+    """
+    chunk = FFT_SIZE - _K_TAPS + 1
+    out = np.zeros(len(samples) + _K_TAPS - 1, dtype=np.float32)
+    for start in range(0, len(samples), chunk):
+        piece = samples[start : start + chunk].astype(np.float32)
+        span = len(piece) + _K_TAPS - 1
+        fft_size = 1 << (span - 1).bit_length()
+        result = np.fft.irfft(np.fft.rfft(piece, fft_size) * _k_spectrum(fft_size), fft_size)
         out[start : start + span] += result[:span]
     return out
 
 
-def k_weighted(samples: np.ndarray) -> np.ndarray:
-    """The K-weighted signal, including the filter's tail after the last sample."""
-    return convolve(samples, _k_impulse_response())
+@cache
+def _k_spectrum(fft_size: int) -> np.ndarray:
+    return np.fft.rfft(_k_impulse_response().astype(np.float32), fft_size)
 
 
 def cell_energies(samples: np.ndarray) -> np.ndarray:
@@ -129,65 +132,95 @@ def _repeated_to_measure(samples: np.ndarray) -> np.ndarray:
 
 OVERSAMPLING = 4
 _PHASE_HALF_TAPS = 16
+DECIMATION = 49
+"""The limiter plans its gain per 49 samples (1.1 ms): its ramps are 5 ms, so nothing finer is needed,
+and nine blocks make one loudness cell, so the search for the gain adds up block energies into cells."""
+_BLOCKS_PER_CELL = GRID // DECIMATION
+_ROWS = 512
+"""Blocks handled at once by the block-wise helpers below: memory stays small however long a clip is."""
+_BLAS_ROWS = 16
+"""Blocks per matrix product: small enough (m*n*k < 2**18) that OpenBLAS starts no threads of its own,
+which would spin against the other process making clips for the second core."""
 
 
 @cache
-def _interpolator_phases() -> np.ndarray:
-    """Windowed-sinc filters for the 3 in-between points of 4x oversampling (the 4th is the sample itself)."""
+def _oversampling_matrix() -> np.ndarray:
+    """Maps a block and 16 samples either side of it to the block's 4x oversampled points.
+
+    Column `phase * DECIMATION + j` is the point `phase / 4` of a sample after the block's
+    sample j (phase 0 is the sample itself), interpolated by a Kaiser-windowed sinc.
+    """
     taps = np.arange(-_PHASE_HALF_TAPS, _PHASE_HALF_TAPS + 1)
-    return np.array(
-        [np.sinc(taps - phase / OVERSAMPLING) * np.kaiser(len(taps), 8.0) for phase in range(1, OVERSAMPLING)]
-    )
+    matrix = np.zeros((DECIMATION + 2 * _PHASE_HALF_TAPS, OVERSAMPLING * DECIMATION), dtype=np.float32)
+    for phase in range(OVERSAMPLING):
+        kernel = np.sinc(taps - phase / OVERSAMPLING) * np.kaiser(len(taps), 8.0)
+        for j in range(DECIMATION):
+            matrix[j : j + len(taps), phase * DECIMATION + j] = kernel
+    return matrix
 
 
-def _peak_envelope(samples: np.ndarray) -> np.ndarray:
-    """Per-sample peak of the 4x oversampled signal (where true peaks are), in bounded chunks."""
-    envelope = np.abs(samples).astype(np.float32)
-    margin = _PHASE_HALF_TAPS
-    for start in range(0, len(samples), CHUNK):
-        lo, hi = max(start - margin, 0), min(start + CHUNK + margin, len(samples))
-        piece = samples[lo:hi].astype(np.float64)
-        view = envelope[start : start + CHUNK]
-        for phase in _interpolator_phases():
-            between = np.convolve(piece, phase[::-1], mode="same")[start - lo : start - lo + len(view)]
-            np.maximum(view, np.abs(between), out=view)
-    return envelope
+def _block_true_peaks(samples: np.ndarray) -> np.ndarray:
+    """The peak of the 4x oversampled signal (where true peaks are) in each block of DECIMATION samples.
 
-
-DECIMATION = 32
-"""The limiter plans its gain per 32 samples (0.7 ms): its ramps are 5 ms, so nothing finer is needed."""
-
-
-def _block_peaks(envelope: np.ndarray) -> np.ndarray:
-    padded = np.pad(envelope, (0, -len(envelope) % DECIMATION))
-    return padded.reshape(-1, DECIMATION).max(axis=1)
+    Small matrix products are several times quicker than a convolution per phase.
+    """
+    half = _PHASE_HALF_TAPS
+    blocks = -(-len(samples) // DECIMATION)
+    if not blocks:
+        return np.zeros(0, dtype=np.float32)
+    rows = -(-blocks // _BLAS_ROWS) * _BLAS_ROWS
+    padded = np.zeros(rows * DECIMATION + 2 * half, dtype=np.float32)
+    padded[half : half + len(samples)] = samples
+    windows = np.lib.stride_tricks.sliding_window_view(padded, DECIMATION + 2 * half)[::DECIMATION]
+    peaks = np.empty(rows, dtype=np.float32)
+    for first in range(0, rows, _ROWS):
+        stack = np.ascontiguousarray(windows[first : first + _ROWS]).reshape(-1, _BLAS_ROWS, windows.shape[1])
+        points = stack @ _oversampling_matrix()
+        peaks[first : first + _ROWS] = np.abs(points, out=points).max(axis=2).ravel()
+    return peaks[:blocks]
 
 
 def true_peak_db(samples: np.ndarray) -> float:
     """Peak level in dBTP, estimated by 4x oversampling as BS.1770 describes."""
-    peak = float(_peak_envelope(samples).max(initial=0.0)) if len(samples) else 0.0
+    peak = float(_block_true_peaks(samples).max(initial=0.0))
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
+@dataclass(frozen=True, eq=False)
+class Levelled:
+    """A sound brought to a loudness by `levelled`."""
+
+    samples: np.ndarray
+    """At the target loudness, with true peaks held below -PEAK_HEADROOM_DB."""
+    cells: np.ndarray
+    """Their K-weighted energy per 10 ms cell, the filter's tail included, as `cell_energies` measures it."""
+
+
 def normalize(samples: np.ndarray, target_lufs: float) -> np.ndarray:
-    """Samples at `target_lufs` with true peaks held below -PEAK_HEADROOM_DB.
+    """Samples at `target_lufs` with true peaks held below -PEAK_HEADROOM_DB (see `levelled`)."""
+    return levelled(samples, target_lufs).samples
+
+
+def levelled(samples: np.ndarray, target_lufs: float) -> Levelled:
+    """Samples at `target_lufs` with true peaks held below -PEAK_HEADROOM_DB, and their cell energies.
 
     Synthetic speech peaks far above its loudness (plosives), so reaching the
     level needs a look-ahead limiter on those peaks, not only a gain. Limiting
     lowers the loudness a little, so the gain is found by a few secant steps.
-    Memory is two float32 copies of the clip plus fixed-size chunks.
+    The signal is K-weighted once: each step weighs block energies, not samples,
+    and the energies of the result come from the same blocks.
     """
     measured = _repeated_to_measure(samples.astype(np.float32))
-    peaks = _block_peaks(_peak_envelope(measured))
-    weighted = k_weighted(measured)[: len(measured)]
+    # The gain curve is smooth next to the filter's response, so weighting commutes with it.
+    moments = _block_moments(k_weighted(measured))
+    peaks = _block_true_peaks(measured)
+    peaks = np.pad(peaks, (0, len(moments) - len(peaks)))  # the filter's tail has no peaks of its own
+    measured_cells = -(-len(measured) // GRID)  # the last of them holds a few ms of the filter's tail
 
     def limited_loudness(gain_db: float) -> float:
-        # The gain curve is smooth next to the filter's response, so weighting commutes with it.
-        curve = _gain_curve(peaks, gain_db)
-        cells = [_cells(weighted[lo:hi] * _expand(curve, lo, hi)) for lo, hi in _pieces(len(measured))]
-        return gated_loudness(np.concatenate(cells))
+        return gated_loudness(_energies_under(moments, _gain_curve(peaks, gain_db))[:measured_cells])
 
-    gain_db = target_lufs - gated_loudness(_cells(weighted))
+    gain_db = target_lufs - gated_loudness(_energies_under(moments, np.ones(len(moments)))[:measured_cells])
     if not math.isfinite(gain_db):
         raise ValueError("the sound is too quiet to measure (below -70 LUFS)")
     level = limited_loudness(gain_db)
@@ -200,22 +233,61 @@ def normalize(samples: np.ndarray, target_lufs: float) -> np.ndarray:
         slope = max((next_level - level) / step, 0.05)
         gain_db, level = gain_db + step, next_level
     curve = _gain_curve(peaks, gain_db)
-    result = np.concatenate([measured[lo:hi] * _expand(curve, lo, hi) for lo, hi in _pieces(len(samples))])
-    return result.astype(samples.dtype)
+    result = _under_gain(measured[: len(samples)], curve).astype(samples.dtype)
+    if len(measured) > len(samples):  # measured repeated: the first repeat stands where the tail would be
+        return Levelled(result, cell_energies(result))
+    return Levelled(result, _energies_under(moments, curve))
 
 
-def _pieces(length: int, size: int = GRID * 256) -> Iterator[tuple[int, int]]:
-    """Whole 10 ms cells at a time, so each piece's cell energies line up."""
-    for lo in range(0, length, size):
-        yield lo, min(lo + size, length)
+@cache
+def _ramp_powers() -> np.ndarray:
+    """1, t and t² at each sample of a block, t being how far the sample is on the way to the next block."""
+    t = np.arange(DECIMATION) / DECIMATION
+    return np.stack([np.ones(DECIMATION), t, t * t], axis=1)
+
+
+def _block_moments(weighted: np.ndarray) -> np.ndarray:
+    """Per block of whole 10 ms cells: the energy and its first and second moments in t.
+
+    A gain moving linearly from g to g+d across a block scales the block's energy
+    to g²·m0 + 2gd·m1 + d²·m2, so these three numbers stand for its samples.
+    """
+    blocks = -(-len(weighted) // GRID) * _BLOCKS_PER_CELL
+    moments = np.empty((blocks, 3))
+    for first in range(0, blocks, _ROWS):
+        count = min(_ROWS, blocks - first)
+        piece = np.zeros(count * DECIMATION)
+        part = weighted[first * DECIMATION : (first + count) * DECIMATION]
+        piece[: len(part)] = part
+        moments[first : first + count] = (piece**2).reshape(count, DECIMATION) @ _ramp_powers()
+    return moments
+
+
+def _energies_under(moments: np.ndarray, curve: np.ndarray) -> np.ndarray:
+    """Cell energies of the weighted signal under `curve`, a gain per block start moving linearly in between."""
+    change = np.diff(curve, append=curve[-1])
+    energies = curve**2 * moments[:, 0] + 2 * curve * change * moments[:, 1] + change**2 * moments[:, 2]
+    return energies.reshape(-1, _BLOCKS_PER_CELL).sum(axis=1)
+
+
+def _under_gain(samples: np.ndarray, curve: np.ndarray) -> np.ndarray:
+    """The samples under `curve` as `_energies_under` weighs them, in float32."""
+    change = np.diff(curve, append=curve[-1])
+    ramp = np.arange(DECIMATION) / DECIMATION
+    out = np.empty(len(samples), dtype=np.float32)
+    for first in range(0, -(-len(samples) // DECIMATION), _ROWS):
+        piece = samples[first * DECIMATION : (first + _ROWS) * DECIMATION]
+        gains = curve[first : first + _ROWS, None] + change[first : first + _ROWS, None] * ramp
+        out[first * DECIMATION : first * DECIMATION + len(piece)] = piece * gains.ravel()[: len(piece)]
+    return out
 
 
 def _gain_curve(peaks: np.ndarray, gain_db: float) -> np.ndarray:
     """Per-block gain (with `gain_db` applied) keeping every true peak under the ceiling.
 
     The minimum over +-(ramp+1) blocks, then averaged over +-ramp, reaches each peak's
-    full reduction at its block and at both neighbours, so interpolating between
-    blocks never lets a sample through above the ceiling.
+    full reduction at its block and at both neighbours, so moving linearly from one
+    block's start to the next never lets a sample through above the ceiling.
     """
     gain = db_to_gain(gain_db)
     ceiling = db_to_gain(-PEAK_HEADROOM_DB - LIMITER_MARGIN_DB)
@@ -225,12 +297,6 @@ def _gain_curve(peaks: np.ndarray, gain_db: float) -> np.ndarray:
     ramp = max(round(LIMITER_RAMP_SECONDS * SAMPLE_RATE / DECIMATION), 1)
     curve = _moving_mean(_moving_min(wanted, 2 * ramp + 3), 2 * ramp + 1)
     return gain * np.minimum(curve, wanted)
-
-
-def _expand(curve: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """The block curve at samples lo..hi, interpolated between block centres."""
-    positions = np.arange(lo, hi, dtype=np.float64) / DECIMATION - 0.5
-    return np.interp(positions, np.arange(len(curve)), curve).astype(np.float32)
 
 
 def _moving_min(values: np.ndarray, width: int) -> np.ndarray:

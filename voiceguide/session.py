@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from voiceguide import cues
 from voiceguide.routine import ChimeStep, Routine
-from voiceguide.speech import ClipCache, find_voice
+from voiceguide.engine import find_voice
+from voiceguide.speech import ClipCache
 from voiceguide.timeline import Timeline, chimes, expand, layout, spoken
 
 
