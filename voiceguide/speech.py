@@ -14,6 +14,7 @@ import math
 import os
 import tempfile
 import wave
+from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ CLIP_FORMAT = 3
 """Bump when the processing below changes, so old clips are not reused."""
 SILENCE_DBFS = -50.0
 """Samples quieter than this at either end of a clip are trimmed away."""
+LEVELLERS = 2
 
 
 def _whole_clip(path: Path) -> bool:
@@ -99,24 +101,25 @@ class ClipCache:
             )
 
     def _make(self, todo: list[Utterance], on_clip: Callable[[], None]) -> None:
-        """Each clip is levelled and stored on a second thread while the engine speaks the next.
+        """Clips are levelled and stored on LEVELLERS threads while the engine speaks the next ones.
 
-        espeak speaks on a thread of its own while pyttsx3's loop sleeps, so on two
-        cores the levelling costs almost no time; the engine stays on this thread.
+        Levelling takes longer than speaking, and numpy lets go of the interpreter
+        in its long loops, so two levellers keep both cores busy; the engine, which
+        speaks on a thread of its own, stays on this one.
         """
         from concurrent.futures import ThreadPoolExecutor
 
         self.folder.mkdir(parents=True, exist_ok=True)
-        with ThreadPoolExecutor(1, thread_name_prefix="voiceguide-levels") as leveller:
-            storing: Future[None] | None = None
+        with ThreadPoolExecutor(LEVELLERS, thread_name_prefix="voiceguide-levels") as levellers:
+            storing: deque[Future[None]] = deque()
             for utterance in todo:
                 speech = _spoken(self.engine, utterance)
-                if storing is not None:
-                    storing.result()
+                if len(storing) == LEVELLERS:
+                    storing.popleft().result()
                     on_clip()
-                storing = leveller.submit(self._store_levelled, utterance, speech)
-            if storing is not None:
-                storing.result()
+                storing.append(levellers.submit(self._store_levelled, utterance, speech))
+            for stored in storing:
+                stored.result()
                 on_clip()
 
     def _store_levelled(self, utterance: Utterance, speech: np.ndarray) -> None:
