@@ -177,6 +177,8 @@ def _export_one(session: Session, output: Path, settings: Any, last: bool = Fals
 
 
 def _export_all(folder: Path, file_format: str, minutes: float | None, loudness: float | None, settings: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
     from voiceguide import library
     from voiceguide.export import FORMATS, write_playlist
     from voiceguide.playlist import Entry
@@ -187,13 +189,18 @@ def _export_all(folder: Path, file_format: str, minutes: float | None, loudness:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise VoiceguideError(f"cannot create the folder '{folder}': {exc.strerror}")
+    names = library.builtin_names()
     entries = []
-    for name in library.builtin_names():
-        session = _prepare(library.load(name), minutes, loudness)
-        target = folder / f"{name}.{file_format}"
-        _export_one(session, target, settings)
-        typer.echo(f"{target}  ({_length(session)}, {len(session.timeline.chapters)} chapters)")
-        entries.append(Entry(target.name, session.routine.title, session.timeline.duration / session.timeline.sample_rate))
+    with ThreadPoolExecutor(1, thread_name_prefix="voiceguide-next") as ahead:
+        upcoming = ahead.submit(_prepare, library.load(names[0]), minutes, loudness)
+        for index, name in enumerate(names):
+            session = upcoming.result()
+            if index + 1 < len(names):  # the next routine's speech is made while ffmpeg encodes this one
+                upcoming = ahead.submit(_prepare, library.load(names[index + 1]), minutes, loudness, quietly=True)
+            target = folder / f"{name}.{file_format}"
+            _export_one(session, target, settings)
+            typer.echo(f"{target}  ({_length(session)}, {len(session.timeline.chapters)} chapters)")
+            entries.append(Entry(target.name, session.routine.title, session.timeline.duration / session.timeline.sample_rate))
     playlist = write_playlist(folder, entries, last=True)
     typer.echo(f"{playlist}  ({len(entries)} sessions)")
 
@@ -252,11 +259,13 @@ def schema() -> None:
     typer.echo(json.dumps(json_schema(), indent=2))
 
 
-def _prepare(routine: Routine, minutes: float | None, loudness: float | None = None) -> Session:
+def _prepare(routine: Routine, minutes: float | None, loudness: float | None = None, quietly: bool = False) -> Session:
+    """`quietly`: without a progress bar, for a session prepared while another one's bar is shown."""
     from voiceguide.session import Options, prepare
     from voiceguide.speech import ClipCache
 
-    return prepare(routine, Options(minutes=minutes, loudness=loudness), ClipCache(), _synthesis_progress)
+    progress = None if quietly else _synthesis_progress
+    return prepare(routine, Options(minutes=minutes, loudness=loudness), ClipCache(), progress)
 
 
 @contextmanager
