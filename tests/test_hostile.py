@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from voiceguide.cli import app
 from voiceguide.errors import ScriptError, UsageError
-from voiceguide.routine import STEP_KINDS, Routine, parse_routine
+from voiceguide.routine import Routine, parse_routine
 from voiceguide.timeline import Timeline, expand, layout
 from voiceguide.yamlsource import load_file, load_text
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pyloudnorm
@@ -18,12 +17,11 @@ from voiceguide.units import SAMPLE_RATE
 
 
 @pytest.fixture(scope="module")
-def speech(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+def speech() -> np.ndarray:
     """A real espeak-ng sentence at 44.1 kHz, as the engine makes it: peaks near full scale."""
-    wav = tmp_path_factory.mktemp("levels") / "speech.wav"
-    Pyttsx3Engine().synthesize(Utterance("Press between thumb and finger, and breathe out slowly.", None, 150, 1.0), wav)
-    segment = pydub().AudioSegment.from_wav(str(wav)).set_frame_rate(SAMPLE_RATE)
-    return np.frombuffer(segment.raw_data, dtype="<i2").astype(np.float32) / 32768
+    said = Pyttsx3Engine().speak(Utterance("Press between thumb and finger, and breathe out slowly.", None, 150, 1.0))
+    segment = pydub().AudioSegment(data=said.pcm, sample_width=2, frame_rate=said.rate, channels=1)
+    return np.frombuffer(segment.set_frame_rate(SAMPLE_RATE).raw_data, dtype="<i2").astype(np.float32) / 32768
 
 
 def pyloudnorm_lufs(samples: np.ndarray) -> float:

@@ -14,7 +14,7 @@ from voiceguide import levels
 from voiceguide.errors import MissingToolError
 from voiceguide.routine import Utterance, load_routine
 from voiceguide.session import Options, prepare
-from voiceguide.engine import Pyttsx3Engine, find_voice
+from voiceguide.engine import Pyttsx3Engine, Speech, find_voice
 from voiceguide.speech import ClipCache
 
 
@@ -23,9 +23,9 @@ class CountingEngine(Pyttsx3Engine):
 
     calls: list[str] = []
 
-    def synthesize(self, utterance: Utterance, wav_path: Path) -> None:
+    def speak(self, utterance: Utterance) -> Speech:
         CountingEngine.calls.append(utterance.text)
-        super().synthesize(utterance, wav_path)
+        return super().speak(utterance)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import contextlib
 import ctypes
 import io
 import sys
+import tempfile
 import threading
 import wave
 from dataclasses import dataclass
@@ -31,14 +32,20 @@ class VoiceInfo:
     languages: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Speech:
+    """What an engine said: 16-bit mono samples at the engine's own rate."""
+
+    pcm: bytes
+    rate: int
+
+
 class SpeechEngine(Protocol):
     """What voiceguide needs of a text-to-speech engine."""
 
     def voices(self) -> list[VoiceInfo]: ...
 
-    def synthesize(self, utterance: Utterance, wav_path: Path) -> None:
-        """Write the utterance as a WAV file (any rate, mono, 16-bit) to `wav_path`."""
-        ...
+    def speak(self, utterance: Utterance) -> Speech: ...
 
 
 def install_hint() -> str:
@@ -82,29 +89,29 @@ class Pyttsx3Engine:
             ]
         return self._voices
 
-    def synthesize(self, utterance: Utterance, wav_path: Path) -> None:
+    def speak(self, utterance: Utterance) -> Speech:
         voice = self._default_voice if utterance.voice is None else find_voice(self.voices(), utterance.voice).id
         with held():
             if self._espeak is not None:
-                self._espeak.speak(utterance, voice, wav_path)
-            else:
-                self._through_pyttsx3_loop(utterance, voice, wav_path)
+                return self._espeak.speak(utterance, voice)
+            return self._through_pyttsx3_loop(utterance, voice)
 
-    def _through_pyttsx3_loop(self, utterance: Utterance, voice: str, wav_path: Path) -> None:
+    def _through_pyttsx3_loop(self, utterance: Utterance, voice: str) -> Speech:
+        from voiceguide.quiet_pydub import pydub
+
         self._engine.setProperty("voice", voice)
         self._engine.setProperty("rate", utterance.rate)
         self._engine.setProperty("volume", utterance.volume)
-        wav_path.unlink(missing_ok=True)
-        with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 may print "Audio saved to ..."
-            self._engine.save_to_file(utterance.text, str(wav_path))
-            self._engine.runAndWait()
-        try:
-            with wave.open(str(wav_path), "rb") as clip:
-                if clip.getnframes() > 0:
-                    return
-        except (OSError, EOFError, wave.Error):
-            pass
-        raise SpeechError(f"the speech engine wrote no audio for '{utterance.text[:60]}'")
+        with tempfile.TemporaryDirectory(prefix="voiceguide-") as scratch:
+            wav = Path(scratch) / "speech.wav"
+            with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 may print "Audio saved to ..."
+                self._engine.save_to_file(utterance.text, str(wav))
+                self._engine.runAndWait()
+            try:
+                said = pydub().AudioSegment.from_file(str(wav)).set_channels(1).set_sample_width(2)
+            except (OSError, EOFError, IndexError, wave.Error) as exc:
+                raise SpeechError(f"the speech engine wrote no usable audio for '{utterance.text[:60]}' ({exc})")
+        return Speech(said.raw_data, said.frame_rate)
 
 
 def _espeak_binding() -> ModuleType:
@@ -133,7 +140,7 @@ class _Espeak:
         self._audio: list[bytes] = []
         self._finished = threading.Event()
 
-    def speak(self, utterance: Utterance, voice: str, wav_path: Path) -> None:
+    def speak(self, utterance: Utterance, voice: str) -> Speech:
         espeak = self._library
         if espeak.SetVoiceByName(voice.encode()) != espeak.EE_OK:
             raise SpeechError(f"espeak-ng could not load the voice '{voice}'")
@@ -145,8 +152,7 @@ class _Espeak:
             self._finished.clear()
             espeak.Synth(utterance.text, flags=espeak.ENDPAUSE | espeak.CHARS_UTF8)
             if self._finished.wait(self.TIMEOUT) and self._audio:
-                _write_wav(b"".join(self._audio), wav_path)
-                return
+                return Speech(b"".join(self._audio), ESPEAK_RATE)
             espeak.Cancel()
             espeak.Synchronize()
         raise SpeechError(f"the speech engine did not finish '{utterance.text[:60]}' after {self.ATTEMPTS} tries")
@@ -164,14 +170,7 @@ class _Espeak:
 
 
 ESPEAK_RATE = 22050
-
-
-def _write_wav(pcm: bytes, path: Path) -> None:
-    with wave.open(str(path), "wb") as clip:
-        clip.setnchannels(1)
-        clip.setsampwidth(2)
-        clip.setframerate(ESPEAK_RATE)
-        clip.writeframes(pcm)
+"""The rate espeak-ng speaks at (pyttsx3 assumes it too)."""
 
 
 def find_voice(voices: list[VoiceInfo], wanted: str) -> VoiceInfo:

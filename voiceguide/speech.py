@@ -12,7 +12,6 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 import wave
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from voiceguide import levels
 from voiceguide.atomic import creating
-from voiceguide.engine import Pyttsx3Engine, SpeechEngine
+from voiceguide.engine import Pyttsx3Engine, Speech, SpeechEngine
 from voiceguide.errors import SpeechError, VoiceguideError
 from voiceguide.quiet_pydub import pydub
 from voiceguide.routine import Utterance
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     import numpy as np
-    from pydub import AudioSegment
 
 CLIP_FORMAT = 3
 """Bump when the processing below changes, so old clips are not reused."""
@@ -180,34 +178,27 @@ def _spoken(engine: SpeechEngine, utterance: Utterance) -> np.ndarray:
     """The engine's audio at 44.1 kHz mono as float32, without the silence around the words."""
     import numpy as np
 
-    text = utterance.text
-    with tempfile.TemporaryDirectory(prefix="voiceguide-") as scratch:
-        raw = Path(scratch) / "raw.wav"
-        engine.synthesize(utterance, raw)
-        try:
-            segment = pydub().AudioSegment.from_wav(str(raw))
-        except (OSError, EOFError, wave.Error) as exc:
-            raise SpeechError(f"the speech engine wrote no usable audio for '{text}' ({exc})")
-    samples = _at_session_rate(segment.set_channels(1).set_sample_width(2))
+    samples = _at_session_rate(engine.speak(utterance))
     threshold = 32767 * 10 ** (SILENCE_DBFS / 20)
     loud = (samples > threshold) | (samples < -threshold)
     if not loud.any():
-        raise SpeechError(f"the speech engine produced silence for '{text}'; check the voice and volume")
+        raise SpeechError(f"the speech engine produced silence for '{utterance.text}'; check the voice and volume")
     first, end = int(loud.argmax()), len(loud) - int(loud[::-1].argmax())
     return samples[first:end].astype(np.float32) / 32768
 
 
-def _at_session_rate(segment: AudioSegment) -> np.ndarray:
-    """The 16-bit mono segment's samples at 44.1 kHz.
+def _at_session_rate(speech: Speech) -> np.ndarray:
+    """The speech's samples at 44.1 kHz.
 
     espeak speaks at 22.05 kHz: doubling that rate here gives exactly what pydub
     gives (audioop's linear interpolation), several times sooner.
     """
     import numpy as np
 
-    if segment.frame_rate * 2 != SAMPLE_RATE or not len(segment.raw_data):
+    if speech.rate * 2 != SAMPLE_RATE or not speech.pcm:
+        segment = pydub().AudioSegment(data=speech.pcm, sample_width=2, frame_rate=speech.rate, channels=1)
         return np.frombuffer(segment.set_frame_rate(SAMPLE_RATE).raw_data, dtype="<i2")
-    half = np.frombuffer(segment.raw_data, dtype="<i2")
+    half = np.frombuffer(speech.pcm, dtype="<i2")
     doubled = np.empty(2 * len(half) - 1, dtype=np.int16)
     doubled[0::2] = half
     doubled[1::2] = (half[:-1].astype(np.int32) + half[1:]) >> 1
