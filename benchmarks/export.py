@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -118,7 +119,9 @@ ROWS = [  # label, run, the floor runs around it
 def pcm(wav: Path) -> Path:
     """The WAV's samples without its header, as the export streams them to ffmpeg."""
     raw = wav.with_suffix(".pcm")
-    raw.write_bytes(wav.read_bytes()[44:])
+    with wav.open("rb") as source, raw.open("wb") as out:
+        source.seek(44)
+        shutil.copyfileobj(source, out)
     return raw
 
 

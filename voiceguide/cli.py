@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from voiceguide.session import Session
 
 
-
 class _Commands(TyperGroup):
     """The one place where errors become messages and exit codes (0 ok, 1 failure, 2 bad input, 130 Ctrl-C).
 

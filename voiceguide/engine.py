@@ -55,7 +55,7 @@ def install_hint() -> str:
 
 
 class Pyttsx3Engine:
-    """Speech through pyttsx3, one phrase at a time, each written whole or reported as failed.
+    """Speech through pyttsx3, one phrase at a time, each returned whole or reported as failed.
 
     Ctrl-C waits for the phrase: raised inside the engine's C callback, it would
     be printed and lost.

@@ -1,10 +1,11 @@
 """Ctrl-C and SIGTERM: how they end the program, and holding them back where they must not cut.
 
 Both raise KeyboardInterrupt (SIGTERM through `answer_sigterm_like_ctrl_c`), so
-both clean up partial files, and both end in MESSAGE and exit code 130. Raised between creating a temporary
-file and taking charge of it, it would leave the file behind; raised inside a C
-callback (the speech engine's), it would be printed and lost. Inside `held()` a
-signal is noted instead, and raised as the block ends.
+both clean up partial files, and both end in MESSAGE and exit code 130. Raised
+between creating a temporary file and taking charge of it, a KeyboardInterrupt
+would leave the file behind; raised inside a C callback (the speech engine's),
+it would be printed and lost. Inside `held()` a signal is noted instead, and
+raised as the block ends.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ CLIP_FORMAT = 3
 SILENCE_DBFS = -50.0
 """Samples quieter than this at either end of a clip are trimmed away."""
 LEVELLERS = 2
+"""Threads levelling and storing clips while the engine speaks: one per core here."""
 
 
 def _whole_clip(path: Path) -> bool:
@@ -101,9 +102,9 @@ class ClipCache:
     def _make(self, todo: list[Utterance], on_clip: Callable[[], None]) -> None:
         """Clips are levelled and stored on LEVELLERS threads while the engine speaks the next ones.
 
-        Levelling takes longer than speaking, and numpy lets go of the interpreter
-        in its long loops, so two levellers keep both cores busy; the engine, which
-        speaks on a thread of its own, stays on this one.
+        Levelling a line takes about as long as speaking one, and numpy lets go of
+        the interpreter in its long loops, so the levellers and espeak's own thread
+        keep both cores busy; the engine is driven from this thread.
         """
         from concurrent.futures import ThreadPoolExecutor
 
