@@ -36,7 +36,9 @@ CLIP_FORMAT = 3
 SILENCE_DBFS = -50.0
 """Samples quieter than this at either end of a clip are trimmed away."""
 LEVELLERS = 2
-"""Threads levelling and storing clips while the engine speaks: one per core here."""
+"""Threads trimming, levelling and storing clips while the engine speaks: one per core here."""
+AHEAD = 16
+"""Phrases the engine may speak ahead of the levellers (a few MB at most), so it never waits for them."""
 
 
 def _whole_clip(path: Path) -> bool:
@@ -100,36 +102,40 @@ class ClipCache:
             )
 
     def _make(self, todo: list[Utterance], on_clip: Callable[[], None]) -> None:
-        """Clips are levelled and stored on LEVELLERS threads while the engine speaks the next ones.
+        """This thread only feeds the engine; LEVELLERS threads make each phrase a clip and store it.
 
-        Levelling a line takes about as long as speaking one, and numpy lets go of
-        the interpreter in its long loops, so the levellers and espeak's own thread
-        keep both cores busy; the engine is driven from this thread.
+        Levelling a line costs more than speaking it, and numpy lets go of the
+        interpreter in its long loops, so espeak's own thread and the levellers keep
+        both cores busy.
         """
         from concurrent.futures import ThreadPoolExecutor
 
         self.folder.mkdir(parents=True, exist_ok=True)
         with ThreadPoolExecutor(LEVELLERS, thread_name_prefix="voiceguide-levels") as levellers:
             storing: deque[Future[None]] = deque()
-            for utterance in todo:
-                speech = _spoken(self.engine, utterance)
-                if len(storing) == LEVELLERS:
+            try:
+                for utterance in todo:
+                    speech = self.engine.speak(utterance)
+                    if len(storing) == AHEAD:
+                        storing.popleft().result()
+                        on_clip()
+                    storing.append(levellers.submit(self._store_levelled, utterance, speech))
+                while storing:
                     storing.popleft().result()
                     on_clip()
-                storing.append(levellers.submit(self._store_levelled, utterance, speech))
-            for stored in storing:
-                stored.result()
-                on_clip()
+            finally:
+                for waiting in storing:  # after a failure or Ctrl-C, only what has begun is finished
+                    waiting.cancel()
 
-    def _store_levelled(self, utterance: Utterance, speech: np.ndarray) -> None:
-        """The clip at the reference level, and its cell energies beside it.
+    def _store_levelled(self, utterance: Utterance, speech: Speech) -> None:
+        """The clip, trimmed and at the reference level, and its cell energies beside it.
 
         The level follows the utterance's volume (volume 0.5 sits 6 dB below the
         reference), so a script's volume keeps its meaning after levelling.
         """
         import numpy as np
 
-        clip = levels.levelled(speech, levels.SPEECH_LUFS + 20 * math.log10(utterance.volume))
+        clip = levels.levelled(_trimmed(speech, utterance), levels.SPEECH_LUFS + 20 * math.log10(utterance.volume))
         _store(np.round(clip.samples * 32767).astype(np.int16), self.path(utterance))
         self._store_energies(utterance, clip.cells)  # if missing meanwhile, `energies` makes them from the WAV
 
@@ -175,11 +181,11 @@ def default_cache_folder() -> Path:
     return user_cache_path("voiceguide", appauthor=False) / "clips"
 
 
-def _spoken(engine: SpeechEngine, utterance: Utterance) -> np.ndarray:
-    """The engine's audio at 44.1 kHz mono as float32, without the silence around the words."""
+def _trimmed(speech: Speech, utterance: Utterance) -> np.ndarray:
+    """What the engine said, at 44.1 kHz as float32, without the silence around the words."""
     import numpy as np
 
-    samples = _at_session_rate(engine.speak(utterance))
+    samples = _at_session_rate(speech)
     threshold = 32767 * 10 ** (SILENCE_DBFS / 20)
     loud = (samples > threshold) | (samples < -threshold)
     if not loud.any():
