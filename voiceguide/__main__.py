@@ -3,15 +3,17 @@
 Ctrl-C and SIGTERM are answered from the first moment: on a busy machine the
 command line's imports take a noticeable time, and an interruption then must end
 like one during the work (a message and exit 130), never in a traceback.
+Freed memory is kept for reuse from the start too (see memory).
 """
 
 import sys
 
-from voiceguide import interruptions
+from voiceguide import interruptions, memory
 
 
 def main() -> None:
     interruptions.answer_sigterm_like_ctrl_c()
+    memory.keep_freed_memory()
     try:
         from voiceguide.cli import app
 
