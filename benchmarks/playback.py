@@ -13,7 +13,7 @@ while `voiceguide play` runs as a user would start it:
 Targets (issue 4): start <= 1 s cold, <= 0.5 s warm, drift <= 20 ms over 10 minutes.
 
     .venv/bin/python benchmarks/playback.py                # both players, headache fitted to 10 minutes
-    .venv/bin/python benchmarks/playback.py --minutes 2 --players miniaudio
+    .venv/bin/python benchmarks/playback.py --minutes 5 --players miniaudio   # quicker (headache fits 5 minutes at the least)
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from alignment import find, ms  # noqa: E402
 from sound_server import SoundServer  # noqa: E402
 
 from voiceguide import library  # noqa: E402
+from voiceguide.errors import VoiceguideError  # noqa: E402
 from voiceguide.render import Renderer  # noqa: E402
 from voiceguide.session import Options, Session, prepare  # noqa: E402
 from voiceguide.speakers import PLAYERS  # noqa: E402
@@ -117,6 +118,10 @@ def main() -> None:
     parser.add_argument("--players", nargs="+", choices=PLAYERS, default=list(PLAYERS))
     args = parser.parse_args()
     os.environ.setdefault("VOICEGUIDE_CACHE_DIR", tempfile.mkdtemp(prefix="voiceguide-bench-cache-"))
+    try:  # a length the routine cannot fit is said before minutes of measuring, not after
+        session = prepare(library.load(args.routine), Options(minutes=args.minutes), ClipCache())
+    except VoiceguideError as problem:
+        sys.exit(f"playback.py: {problem}")
 
     print(f"start latency, `voiceguide play {args.routine}` to its first audible sample:")
     for player in args.players:
@@ -126,8 +131,7 @@ def main() -> None:
 
     print(f"\ndrift over {args.routine} fitted to {args.minutes:g} minutes (players in parallel, one server each):")
     results: dict[str, object] = {}
-    # Made once, here: pyttsx3 must not synthesize on two threads (shared/DESIGN.md), and the players share the clips.
-    session = prepare(library.load(args.routine), Options(minutes=args.minutes), ClipCache())
+    # Made once, above: pyttsx3 must not synthesize on two threads (shared/DESIGN.md), and the players share the clips.
     threads = [threading.Thread(target=drift, args=(p, args.routine, session, results)) for p in args.players]
     for thread in threads:
         thread.start()
