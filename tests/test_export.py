@@ -235,6 +235,16 @@ def test_an_unknown_extension_is_refused_before_any_work(tmp_path, script):
     assert "end the name with .mp3, .wav, .ogg, .opus, .m4a" in result.stderr
 
 
+def test_a_folder_that_does_not_exist_is_refused_before_any_speech_is_made(tmp_path, script, monkeypatch):
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(tmp_path / "empty-cache"))
+    target = tmp_path / "no-such-folder" / "out.mp3"
+    result = CliRunner().invoke(app, ["export", str(script(ROUTINE)), "-o", str(target)])
+
+    assert result.exit_code == 2
+    assert result.stderr == f"voiceguide: the folder '{target.parent}' does not exist; create it first\n"
+    assert not (tmp_path / "empty-cache").exists()
+
+
 def test_export_all_writes_every_builtin_and_a_relative_playlist(tmp_path):
     folder = tmp_path / "phone"
     result = CliRunner().invoke(app, ["export", "--all", "-o", str(folder), "--format", "ogg", "--minutes", "12", "--bitrate", "48"])
@@ -249,15 +259,19 @@ def test_export_all_writes_every_builtin_and_a_relative_playlist(tmp_path):
         assert seconds == 720 and abs(float(ffprobe(folder / name)["format"]["duration"]) - 720) < 0.1
 
 
-def test_without_ffmpeg_mp3_export_says_how_to_install_it_and_wav_still_works(tmp_path, script):
+def test_without_ffmpeg_mp3_export_says_how_to_install_it_before_making_speech_and_wav_still_works(tmp_path, script):
     path = script(ROUTINE)
-    env = {**os.environ, "PATH": str(tmp_path)}  # a PATH with no ffmpeg on it
+    cache = tmp_path / "empty-cache"
+    env = {**os.environ, "PATH": str(tmp_path), "VOICEGUIDE_CACHE_DIR": str(cache)}  # a PATH with no ffmpeg on it
     command = [sys.executable, "-m", "voiceguide", "export", str(path), "-o"]
 
     mp3 = subprocess.run(command + [str(tmp_path / "a.mp3")], capture_output=True, text=True, env=env)
     assert mp3.returncode == 1
     assert "ffmpeg is not installed" in mp3.stderr and "apt install ffmpeg" in mp3.stderr
     assert mp3.stderr.count("\n") == 1 and not (tmp_path / "a.mp3").exists()
+    every = subprocess.run(command[:4] + ["--all", "-o", str(tmp_path / "phone")], capture_output=True, text=True, env=env)
+    assert every.returncode == 1 and "ffmpeg is not installed" in every.stderr
+    assert not cache.exists()  # said at once, not after making the speech
 
     wav = subprocess.run(command + [str(tmp_path / "a.wav")], capture_output=True, text=True, env=env)
     assert wav.returncode == 0, wav.stderr

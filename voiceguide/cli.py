@@ -154,7 +154,7 @@ def export(
 ) -> None:
     """Write a session to an audio file for a phone: MP3 with chapters, loudness-normalized."""
     from voiceguide import library
-    from voiceguide.export import ExportSettings, format_of
+    from voiceguide.export import ExportSettings, ready_to_write
 
     settings = ExportSettings(bitrate=bitrate, transcript=transcript)
     if every == (routine is not None):
@@ -162,7 +162,7 @@ def export(
     if every:
         _export_all(output, file_format, minutes, loudness, settings)
         return
-    format_of(output)
+    ready_to_write(output)  # a wrong name, folder or missing ffmpeg is said before speech is made
     session = _prepare(library.load(routine), minutes, loudness)
     _export_one(session, output, settings, last=True)
     typer.echo(f"{output}  ({_length(session)}, {len(session.timeline.chapters)} chapters)")
@@ -179,11 +179,13 @@ def _export_all(folder: Path, file_format: str, minutes: float | None, loudness:
     from concurrent.futures import ThreadPoolExecutor
 
     from voiceguide import library
-    from voiceguide.export import FORMATS, write_playlist
+    from voiceguide.export import FORMATS, find_ffmpeg, write_playlist
     from voiceguide.playlist import Entry
 
     if file_format not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
+    if file_format != "wav":
+        find_ffmpeg()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

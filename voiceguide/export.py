@@ -56,6 +56,17 @@ def format_of(target: Path) -> str:
     return kind
 
 
+def ready_to_write(target: Path) -> str | None:
+    """What can be checked before any speech is made: the format, the folder, and ffmpeg if the format needs it.
+
+    Returns the ffmpeg to encode with, or None for WAV.
+    """
+    kind = format_of(target)
+    if not target.parent.is_dir():
+        raise UsageError(f"the folder '{target.parent}' does not exist; create it first")
+    return None if kind == "wav" else find_ffmpeg()
+
+
 def find_ffmpeg() -> str:
     """ffmpeg as pydub finds it, or a message with the install command."""
     found = pydub().utils.which("ffmpeg")
@@ -78,10 +89,7 @@ def export(
 
     `last`: see `writing`.
     """
-    kind = format_of(target)
-    ffmpeg = None if kind == "wav" else find_ffmpeg()
-    if not target.parent.is_dir():
-        raise UsageError(f"the folder '{target.parent}' does not exist; create it first")
+    ffmpeg, kind = ready_to_write(target), format_of(target)
     renderer = Renderer(session)
     report = progress or (lambda samples: None)
     with writing(target, last) as temporary:
