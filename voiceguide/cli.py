@@ -20,8 +20,10 @@ from voiceguide import interruptions
 from voiceguide.errors import ScriptError, UsageError, VoiceguideError
 
 if TYPE_CHECKING:
+    from voiceguide.export import ExportSettings
     from voiceguide.routine import Routine
     from voiceguide.session import Session
+    from voiceguide.speakers import Speaker
 
 
 class _Commands(TyperGroup):
@@ -131,7 +133,7 @@ def play(
         speaker.close()
 
 
-def _play(session: Session, speaker: Any, start: int) -> None:
+def _play(session: Session, speaker: Speaker, start: int) -> None:
     from voiceguide.console import follow
     from voiceguide.player import Player, narrator
     from voiceguide.render import Renderer
@@ -168,14 +170,16 @@ def export(
     typer.echo(f"{output}  ({_length(session)}, {len(session.timeline.chapters)} chapters)")
 
 
-def _export_one(session: Session, output: Path, settings: Any, last: bool = False) -> None:
+def _export_one(session: Session, output: Path, settings: ExportSettings, last: bool = False) -> None:
     from voiceguide.export import export as write
 
     with _render_progress(session.timeline.duration, output.name) as advance:
         write(session, output, settings, advance, last)
 
 
-def _export_all(folder: Path, file_format: str, minutes: float | None, loudness: float | None, settings: Any) -> None:
+def _export_all(
+    folder: Path, file_format: str, minutes: float | None, loudness: float | None, settings: ExportSettings
+) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from voiceguide import library
@@ -284,7 +288,7 @@ def _render_progress(total: int, name: str) -> Iterator[Callable[[int], None]]:
         yield lambda samples: progress.advance(task, samples)
 
 
-def _synthesis_progress(total: int) -> Any:
+def _synthesis_progress(total: int) -> Callable[[], None]:
     """A progress bar on stderr while clips are made, only when stderr is a terminal."""
     if not sys.stderr.isatty():
         return lambda: None
