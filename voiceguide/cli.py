@@ -183,13 +183,12 @@ def _export_all(
     from concurrent.futures import ThreadPoolExecutor
 
     from voiceguide import library
-    from voiceguide.export import FORMATS, find_ffmpeg, write_playlist
+    from voiceguide.export import FORMATS, ffmpeg_for, write_playlist
     from voiceguide.playlist import Entry
 
     if file_format not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
-    if file_format != "wav":
-        find_ffmpeg()
+    ffmpeg_for(file_format)  # missing, it is said before any speech is made
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -64,6 +64,11 @@ def ready_to_write(target: Path) -> str | None:
     kind = format_of(target)
     if not target.parent.is_dir():
         raise UsageError(f"the folder '{target.parent}' does not exist; create it first")
+    return ffmpeg_for(kind)
+
+
+def ffmpeg_for(kind: str) -> str | None:
+    """The ffmpeg to encode `kind` with; None for WAV, which needs none."""
     return None if kind == "wav" else find_ffmpeg()
 
 

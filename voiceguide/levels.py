@@ -140,7 +140,7 @@ _ROWS = 512
 """Blocks handled at once by the block-wise helpers below: memory stays small however long a clip is."""
 _BLAS_ROWS = 16
 """Blocks per matrix product: small enough (m*n*k < 2**18) that OpenBLAS starts no threads of its own,
-which would spin against the other process making clips for the second core."""
+which would spin against the threads making clips on the other core."""
 
 
 @cache
