@@ -79,8 +79,8 @@ def high_water_kb(pid: int) -> int:
 
 def floor(pcm: Path, out: Path) -> Run:
     """ffmpeg encoding raw PCM exactly as `voiceguide export` has it encode its stream."""
-    from voiceguide.export import CODECS
-    from voiceguide.units import SAMPLE_RATE
+    from voiceguide.export.files import CODECS
+    from voiceguide.support.units import SAMPLE_RATE
 
     start = time.perf_counter()
     subprocess.run(

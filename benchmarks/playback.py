@@ -35,13 +35,13 @@ sys.path.insert(0, str(REPO / "tests"))
 from alignment import find, ms  # noqa: E402
 from sound_server import SoundServer  # noqa: E402
 
-from voiceguide import library  # noqa: E402
-from voiceguide.errors import VoiceguideError  # noqa: E402
+from voiceguide.script import library  # noqa: E402
+from voiceguide.support.errors import VoiceguideError  # noqa: E402
 from voiceguide.render import Renderer  # noqa: E402
 from voiceguide.session import Options, Session, prepare  # noqa: E402
-from voiceguide.speakers import PLAYERS  # noqa: E402
-from voiceguide.speech import ClipCache  # noqa: E402
-from voiceguide.units import SAMPLE_RATE  # noqa: E402
+from voiceguide.live.speakers import PLAYERS  # noqa: E402
+from voiceguide.speech.clips import ClipCache  # noqa: E402
+from voiceguide.support.units import SAMPLE_RATE  # noqa: E402
 
 WARM_RUNS = 3
 SEARCH = SAMPLE_RATE // 4

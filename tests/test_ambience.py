@@ -7,13 +7,14 @@ import wave
 import numpy as np
 import pytest
 
-from voiceguide import cues, levels
-from voiceguide.errors import ScriptError
+from voiceguide.audio import cues
+from voiceguide.audio import levels
+from voiceguide.support.errors import ScriptError
 from voiceguide.render import Renderer
-from voiceguide.routine import load_routine
+from voiceguide.script.routine import load_routine
 from voiceguide.session import Options, Session, prepare
-from voiceguide.speech import ClipCache
-from voiceguide.units import SAMPLE_RATE
+from voiceguide.speech.clips import ClipCache
+from voiceguide.support.units import SAMPLE_RATE
 
 SLEEPY = """
 title: Sleepy
@@ -113,7 +114,7 @@ def test_taper_measurably_slows_and_quiets_the_last_instruction(script):
 
 
 def test_a_sleep_session_lands_on_its_own_quieter_level(script, tmp_path):
-    from voiceguide.export import export
+    from voiceguide.export.files import export
 
     session = session_of(script(SLEEPY.replace("title: Sleepy", "title: Sleepy\nloudness: -22")))
     export(session, tmp_path / "sleepy.wav")

@@ -13,8 +13,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from voiceguide.cli import app
-from voiceguide.library import builtin_folder, builtin_names
+from voiceguide.cli.app import app
+from voiceguide.script.library import builtin_folder, builtin_names
 
 runner = CliRunner()
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voiceguide import levels
-from voiceguide.errors import ScriptError
+from voiceguide.audio import levels
+from voiceguide.support.errors import ScriptError
 from voiceguide.render import Renderer
-from voiceguide.routine import load_routine
+from voiceguide.script.routine import load_routine
 from voiceguide.session import Options, Session, prepare
-from voiceguide.speech import ClipCache
+from voiceguide.speech.clips import ClipCache
 
 
 def tone(path: Path, seconds: float = 1.5, rate: int = 22050, channels: int = 2, level: float = 0.3) -> Path:

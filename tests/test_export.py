@@ -18,14 +18,14 @@ import pytest
 from running import finished, fingerprint, start_voiceguide
 from typer.testing import CliRunner
 
-from voiceguide import levels
-from voiceguide.cli import app
-from voiceguide.export import ExportSettings, export
+from voiceguide.audio import levels
+from voiceguide.cli.app import app
+from voiceguide.export.files import ExportSettings, export
 from voiceguide.render import Renderer, to_pcm16
-from voiceguide.routine import load_routine
+from voiceguide.script.routine import load_routine
 from voiceguide.session import Options, Session, prepare
-from voiceguide.speech import ClipCache
-from voiceguide.units import SAMPLE_RATE
+from voiceguide.speech.clips import ClipCache
+from voiceguide.support.units import SAMPLE_RATE
 
 MP3_FRAME = 1152
 ROUTINE = """

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from running import finished, fingerprint, start_voiceguide
 
-from voiceguide.interruptions import held
+from voiceguide.support.interruptions import held
 
 ROUTINE = """
 title: Faults

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from voiceguide.durations import parse_duration
-from voiceguide.errors import ScriptError
-from voiceguide.routine import (
+from voiceguide.script.durations import parse_duration
+from voiceguide.support.errors import ScriptError
+from voiceguide.script.routine import (
     BreatheStep,
     ChimeStep,
     PauseStep,

@@ -9,11 +9,11 @@ import pyloudnorm
 import pytest
 import scipy.signal
 
-from voiceguide import levels
-from voiceguide.quiet_pydub import pydub
-from voiceguide.routine import Utterance
-from voiceguide.engine import Pyttsx3Engine
-from voiceguide.units import SAMPLE_RATE
+from voiceguide.audio import levels
+from voiceguide.support.quiet_pydub import pydub
+from voiceguide.script.routine import Utterance
+from voiceguide.speech.engine import Pyttsx3Engine
+from voiceguide.support.units import SAMPLE_RATE
 
 
 @pytest.fixture(scope="module")

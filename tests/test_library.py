@@ -7,12 +7,12 @@ import re
 import numpy as np
 import pytest
 
-from voiceguide import library
+from voiceguide.script import library
 from voiceguide.render import Renderer
-from voiceguide.routine import SayStep
+from voiceguide.script.routine import SayStep
 from voiceguide.session import Options, prepare
-from voiceguide.speech import ClipCache
-from voiceguide.units import SAMPLE_RATE
+from voiceguide.speech.clips import ClipCache
+from voiceguide.support.units import SAMPLE_RATE
 
 NUMBERS = {w: n for n, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "

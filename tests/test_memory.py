@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 AS_USUAL = "from voiceguide.__main__ import main; main()"
-WITHOUT_KEEPING = "import voiceguide.memory as m; m.keep_freed_memory = lambda: None; " + AS_USUAL
+WITHOUT_KEEPING = "import voiceguide.support.memory as m; m.keep_freed_memory = lambda: None; " + AS_USUAL
 
 
 def page_faults(program: str, args: list[str], cache: Path) -> int:

@@ -26,15 +26,15 @@ from alignment import find, ms, placed, similarity
 from rich.console import Console
 from sound_server import AUDIBLE, SoundServer, SoundServerUnavailable
 
-from voiceguide.console import screen
-from voiceguide.player import AFTER_CHIME, AFTER_TITLE, PAUSE_CUE, Player, Status, narrator
+from voiceguide.live.console import screen
+from voiceguide.live.player import AFTER_CHIME, AFTER_TITLE, PAUSE_CUE, Player, Status, narrator
 from voiceguide.render import Renderer
-from voiceguide.routine import load_routine
+from voiceguide.script.routine import load_routine
 from voiceguide.session import Options, Session, prepare
-from voiceguide.speakers import PLAYERS, open_speaker
-from voiceguide.speech import ClipCache
+from voiceguide.live.speakers import PLAYERS, open_speaker
+from voiceguide.speech.clips import ClipCache
 from voiceguide.timeline import Event
-from voiceguide.units import SAMPLE_RATE, clock, to_samples
+from voiceguide.support.units import SAMPLE_RATE, clock, to_samples
 
 TWO_PALMS = """
     title: Two palms

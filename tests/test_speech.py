@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voiceguide import levels
-from voiceguide.errors import MissingToolError
-from voiceguide.routine import Utterance, load_routine
+from voiceguide.audio import levels
+from voiceguide.support.errors import MissingToolError
+from voiceguide.script.routine import Utterance, load_routine
 from voiceguide.session import Options, prepare
-from voiceguide.engine import Pyttsx3Engine, Speech, find_voice
-from voiceguide.speech import ClipCache
+from voiceguide.speech.engine import Pyttsx3Engine, Speech, find_voice
+from voiceguide.speech.clips import ClipCache
 
 
 class CountingEngine(Pyttsx3Engine):
@@ -146,7 +146,7 @@ def test_a_missing_espeak_library_gives_the_install_command(tmp_path):
         "ctypes.cdll.LoadLibrary = refuse\n"
     )
     code = (
-        "from voiceguide.engine import Pyttsx3Engine\nfrom voiceguide.errors import MissingToolError\n"
+        "from voiceguide.speech.engine import Pyttsx3Engine\nfrom voiceguide.errors import MissingToolError\n"
         "try:\n    Pyttsx3Engine()\nexcept MissingToolError as e:\n    print(e)\n"
     )
     result = subprocess.run(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from voiceguide import cues
-from voiceguide.errors import ScriptError, UsageError
-from voiceguide.routine import load_routine
+from voiceguide.audio import cues
+from voiceguide.support.errors import ScriptError, UsageError
+from voiceguide.script.routine import load_routine
 from voiceguide.session import Options, Session, prepare
-from voiceguide.speech import ClipCache
+from voiceguide.speech.clips import ClipCache
 from voiceguide.timeline import REMINDER_GAP, Event
-from voiceguide.units import SAMPLE_RATE, to_samples
+from voiceguide.support.units import SAMPLE_RATE, to_samples
 
 QUIET = "chimes: {start: none, section: none, step: none, end: none}\n"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voiceguide import levels
+from voiceguide.audio import levels
 
 RATE = 44_100
 OUT = Path(__file__).resolve().parent.parent / "audio_cues"

@@ -8,14 +8,15 @@ Freed memory is kept for reuse from the start too (see memory).
 
 import sys
 
-from voiceguide import interruptions, memory
+from voiceguide.support import interruptions
+from voiceguide.support import memory
 
 
 def main() -> None:
     interruptions.answer_sigterm_like_ctrl_c()
     memory.keep_freed_memory()
     try:
-        from voiceguide.cli import app
+        from voiceguide.cli.app import app
 
         app()
     except KeyboardInterrupt:  # while starting; a command's own are answered in cli

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from voiceguide import levels
-from voiceguide.bed import BELOW_SPEECH_DB, Bed
+from voiceguide.audio import levels
+from voiceguide.audio.bed import BELOW_SPEECH_DB, Bed
 from voiceguide.session import Session
 from voiceguide.timeline import Event
-from voiceguide.units import to_samples
+from voiceguide.support.units import to_samples
 
 BLOCK = 8192
 """Samples per block (about 0.19 s): small enough for a player, large enough to be cheap."""

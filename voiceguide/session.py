@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from voiceguide import cues
-from voiceguide.routine import ChimeStep, Routine
-from voiceguide.engine import find_voice
-from voiceguide.speech import ClipCache
+from voiceguide.audio import cues
+from voiceguide.script.routine import ChimeStep, Routine
+from voiceguide.speech.engine import find_voice
+from voiceguide.speech.clips import ClipCache
 from voiceguide.timeline import Timeline, chimes, expand, layout, spoken
 
 

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from voiceguide.errors import UsageError
-from voiceguide.routine import (
+from voiceguide.support.errors import UsageError
+from voiceguide.script.routine import (
     BreatheStep,
     ChimeStep,
     PauseStep,
@@ -26,7 +26,7 @@ from voiceguide.routine import (
     Utterance,
     Voice,
 )
-from voiceguide.units import SAMPLE_RATE, clock, to_samples, to_seconds
+from voiceguide.support.units import SAMPLE_RATE, clock, to_samples, to_seconds
 
 DEFAULT_RATE = 150
 """Words per minute when a script sets none: calmer than espeak's brisk 175."""

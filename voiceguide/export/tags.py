@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from voiceguide.routine import Routine
+from voiceguide.script.routine import Routine
 from voiceguide.timeline import Timeline
-from voiceguide.units import SAMPLE_RATE
+from voiceguide.support.units import SAMPLE_RATE
 
 ARTIST = "voiceguide"
 

@@ -20,9 +20,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Protocol
 
-from voiceguide.errors import MissingToolError, SpeechError
-from voiceguide.interruptions import held
-from voiceguide.routine import Utterance
+from voiceguide.support.errors import MissingToolError, SpeechError
+from voiceguide.support.interruptions import held
+from voiceguide.script.routine import Utterance
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class Pyttsx3Engine:
             return self._through_pyttsx3_loop(utterance, voice)
 
     def _through_pyttsx3_loop(self, utterance: Utterance, voice: str) -> Speech:
-        from voiceguide.quiet_pydub import pydub
+        from voiceguide.support.quiet_pydub import pydub
 
         self._engine.setProperty("voice", voice)
         self._engine.setProperty("rate", utterance.rate)

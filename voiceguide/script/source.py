@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from voiceguide.errors import ScriptError
+from voiceguide.support.errors import ScriptError
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_NODES = 20_000

@@ -6,9 +6,9 @@ import bisect
 
 import numpy as np
 
-from voiceguide import levels
+from voiceguide.audio import levels
 from voiceguide.timeline import Event
-from voiceguide.units import to_samples
+from voiceguide.support.units import to_samples
 
 BELOW_SPEECH_DB = 20.0
 """At volume 1.0 the bed sits this far under the speech: a hush in the pauses, never competing with

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from voiceguide.timeline import Timeline
-from voiceguide.units import SAMPLE_RATE
+from voiceguide.support.units import SAMPLE_RATE
 
 
 def _stamp(samples: int) -> str:

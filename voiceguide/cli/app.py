@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 from typer.core import TyperGroup
 
-from voiceguide import interruptions
-from voiceguide.errors import ScriptError, UsageError, VoiceguideError
+from voiceguide.support import interruptions
+from voiceguide.support.errors import ScriptError, UsageError, VoiceguideError
 
 if TYPE_CHECKING:
-    from voiceguide.export import ExportSettings
-    from voiceguide.routine import Routine
+    from voiceguide.export.files import ExportSettings
+    from voiceguide.script.routine import Routine
     from voiceguide.session import Session
-    from voiceguide.speakers import Speaker
+    from voiceguide.live.speakers import Speaker
 
 
 class _Commands(TyperGroup):
@@ -79,8 +79,8 @@ LoudnessOpt = Annotated[
 @app.command("list")
 def list_routines() -> None:
     """The built-in routines: name, title and length."""
-    from voiceguide import library
-    from voiceguide.units import clock
+    from voiceguide.script import library
+    from voiceguide.support.units import clock
 
     rows = []
     for name in library.builtin_names():
@@ -98,8 +98,8 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON (times in seconds).")] = False,
 ) -> None:
     """The session as a readable timeline: sections, instructions, holds and times."""
-    from voiceguide import library
-    from voiceguide.show import describe
+    from voiceguide.script import library
+    from voiceguide.cli.describe import describe
 
     session = _prepare(library.load(routine), minutes)
     if as_json:
@@ -117,10 +117,10 @@ def play(
     loudness: LoudnessOpt = None,
 ) -> None:
     """Play a session through the speakers. Keys: space pause, n/p section, +/- volume, q stop."""
-    from voiceguide import library
-    from voiceguide.speakers import PLAYERS, open_speaker
+    from voiceguide.script import library
+    from voiceguide.live.speakers import PLAYERS, open_speaker
 
-    from voiceguide.player import chapter_named
+    from voiceguide.live.player import chapter_named
 
     if player not in PLAYERS:
         raise UsageError(f"--player must be {' or '.join(PLAYERS)}")
@@ -134,8 +134,8 @@ def play(
 
 
 def _play(session: Session, speaker: Speaker, start: int) -> None:
-    from voiceguide.console import follow
-    from voiceguide.player import Player, narrator
+    from voiceguide.live.console import follow
+    from voiceguide.live.player import Player, narrator
     from voiceguide.render import Renderer
 
     live = Player(Renderer(session), speaker, narrator(session))
@@ -155,8 +155,8 @@ def export(
     file_format: Annotated[str, typer.Option("--format", help="File format for --all: mp3, wav, ogg, opus or m4a.")] = "mp3",
 ) -> None:
     """Write a session to an audio file for a phone: MP3 with chapters, loudness-normalized."""
-    from voiceguide import library
-    from voiceguide.export import ExportSettings, ready_to_write
+    from voiceguide.script import library
+    from voiceguide.export.files import ExportSettings, ready_to_write
 
     settings = ExportSettings(bitrate=bitrate, transcript=transcript)
     if every == (routine is not None):
@@ -171,7 +171,7 @@ def export(
 
 
 def _export_one(session: Session, output: Path, settings: ExportSettings, last: bool = False) -> None:
-    from voiceguide.export import export as write
+    from voiceguide.export.files import export as write
 
     with _render_progress(session.timeline.duration, output.name) as advance:
         write(session, output, settings, advance, last)
@@ -182,9 +182,9 @@ def _export_all(
 ) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from voiceguide import library
-    from voiceguide.export import FORMATS, ffmpeg_for, write_playlist
-    from voiceguide.playlist import Entry
+    from voiceguide.script import library
+    from voiceguide.export.files import FORMATS, ffmpeg_for, write_playlist
+    from voiceguide.export.playlist import Entry
 
     if file_format not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
@@ -210,7 +210,7 @@ def _export_all(
 
 
 def _length(session: Session) -> str:
-    from voiceguide.units import clock
+    from voiceguide.support.units import clock
 
     return clock(session.timeline.duration)
 
@@ -220,8 +220,8 @@ def check(
     files: Annotated[list[Path], typer.Argument(help="Routine scripts to check.", show_default=False)],
 ) -> None:
     """Check scripts without playing them: format, words, timing and fit; exits 2 if any is wrong."""
-    from voiceguide.routine import load_routine
-    from voiceguide.units import clock
+    from voiceguide.script.routine import load_routine
+    from voiceguide.support.units import clock
 
     failed = 0
     for file in files:
@@ -242,7 +242,7 @@ def voices(
     language: Annotated[Optional[str], typer.Option("--language", "-l", help="Only voices for this language, e.g. en or de.")] = None,
 ) -> None:
     """The voices the speech engine offers; use an id or language in a script's `voice:`."""
-    from voiceguide.engine import Pyttsx3Engine
+    from voiceguide.speech.engine import Pyttsx3Engine
 
     found = Pyttsx3Engine().voices()
     if language:
@@ -258,7 +258,7 @@ def voices(
 @app.command()
 def schema() -> None:
     """The JSON Schema of the routine script format, for editors."""
-    from voiceguide.routine import json_schema
+    from voiceguide.script.routine import json_schema
 
     typer.echo(json.dumps(json_schema(), indent=2))
 
@@ -266,7 +266,7 @@ def schema() -> None:
 def _prepare(routine: Routine, minutes: float | None, loudness: float | None = None, quietly: bool = False) -> Session:
     """`quietly`: without a progress bar, for a session prepared while another one's bar is shown."""
     from voiceguide.session import Options, prepare
-    from voiceguide.speech import ClipCache
+    from voiceguide.speech.clips import ClipCache
 
     progress = None if quietly else _synthesis_progress
     return prepare(routine, Options(minutes=minutes, loudness=loudness), ClipCache(), progress)

@@ -11,10 +11,10 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voiceguide import levels
-from voiceguide.errors import MissingToolError, VoiceguideError
-from voiceguide.resources import data_folder
-from voiceguide.units import SAMPLE_RATE
+from voiceguide.audio import levels
+from voiceguide.support.errors import MissingToolError, VoiceguideError
+from voiceguide.support.resources import data_folder
+from voiceguide.support.units import SAMPLE_RATE
 
 if TYPE_CHECKING:
     import numpy as np
@@ -137,7 +137,7 @@ class CueSet:
 def _decode(file: Path) -> np.ndarray:
     import numpy as np
 
-    from voiceguide.quiet_pydub import pydub
+    from voiceguide.support.quiet_pydub import pydub
 
     try:
         sound = pydub().AudioSegment.from_file(str(file))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import textwrap
 
-from voiceguide.routine import Routine
+from voiceguide.script.routine import Routine
 from voiceguide.timeline import Event, Timeline
-from voiceguide.units import clock
+from voiceguide.support.units import clock
 
 WIDTH = 88
 

@@ -27,9 +27,9 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from voiceguide.durations import EXAMPLES, PATTERN, parse_duration
-from voiceguide.errors import ScriptError
-from voiceguide.yamlsource import Located, load_file
+from voiceguide.script.durations import EXAMPLES, PATTERN, parse_duration
+from voiceguide.support.errors import ScriptError
+from voiceguide.script.source import Located, load_file
 
 MAX_TEXT = 1000
 """Characters in one spoken text; a paragraph is plenty for an instruction."""

@@ -19,8 +19,8 @@ from rich.live import Live
 from rich.progress_bar import ProgressBar
 from rich.text import Text
 
-from voiceguide.player import Player, Status
-from voiceguide.units import clock
+from voiceguide.live.player import Player, Status
+from voiceguide.support.units import clock
 
 KEYS: dict[str, Callable[[Player], None]] = {
     " ": Player.toggle_pause,

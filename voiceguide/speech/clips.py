@@ -18,13 +18,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voiceguide import levels
-from voiceguide.atomic import creating
-from voiceguide.engine import Pyttsx3Engine, Speech, SpeechEngine
-from voiceguide.errors import SpeechError, VoiceguideError
-from voiceguide.quiet_pydub import pydub
-from voiceguide.routine import Utterance
-from voiceguide.units import SAMPLE_RATE
+from voiceguide.audio import levels
+from voiceguide.support.atomic import creating
+from voiceguide.speech.engine import Pyttsx3Engine, Speech, SpeechEngine
+from voiceguide.support.errors import SpeechError, VoiceguideError
+from voiceguide.support.quiet_pydub import pydub
+from voiceguide.script.routine import Utterance
+from voiceguide.support.units import SAMPLE_RATE
 
 if TYPE_CHECKING:
     from concurrent.futures import Future

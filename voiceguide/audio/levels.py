@@ -14,7 +14,7 @@ from functools import cache
 
 import numpy as np
 
-from voiceguide.units import SAMPLE_RATE
+from voiceguide.support.units import SAMPLE_RATE
 
 SPEECH_LUFS = -20.0
 """Integrated loudness of a cached clip spoken at volume 1.0 (quieter volumes sit lower)."""

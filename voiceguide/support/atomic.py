@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from voiceguide.interruptions import held
+from voiceguide.support.interruptions import held
 
 
 @contextmanager

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from voiceguide.errors import AudioDeviceError, MissingToolError
-from voiceguide.units import SAMPLE_RATE
+from voiceguide.support.errors import AudioDeviceError, MissingToolError
+from voiceguide.support.units import SAMPLE_RATE
 
 if TYPE_CHECKING:
     import numpy as np

@@ -16,16 +16,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from voiceguide import tagging
-from voiceguide.atomic import replacing
-from voiceguide.errors import MissingToolError, UsageError, VoiceguideError
-from voiceguide.interruptions import held, ignored_from_now
-from voiceguide.playlist import Entry, m3u
-from voiceguide.quiet_pydub import pydub
+from voiceguide.export import tags as tagging
+from voiceguide.support.atomic import replacing
+from voiceguide.support.errors import MissingToolError, UsageError, VoiceguideError
+from voiceguide.support.interruptions import held, ignored_from_now
+from voiceguide.export.playlist import Entry, m3u
+from voiceguide.support.quiet_pydub import pydub
 from voiceguide.render import Renderer, to_pcm16
 from voiceguide.session import Session
-from voiceguide.transcript import webvtt
-from voiceguide.units import SAMPLE_RATE
+from voiceguide.export.transcript import webvtt
+from voiceguide.support.units import SAMPLE_RATE
 
 CODECS = {
     "mp3": ["-ar", str(SAMPLE_RATE), "-c:a", "libmp3lame", "-write_xing", "1", "-id3v2_version", "0", "-f", "mp3"],

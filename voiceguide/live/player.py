@@ -17,13 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voiceguide import cues
-from voiceguide.errors import UsageError
+from voiceguide.audio import cues
+from voiceguide.support.errors import UsageError
 from voiceguide.render import Renderer
 from voiceguide.session import Session
-from voiceguide.speakers import Speaker
+from voiceguide.live.speakers import Speaker
 from voiceguide.timeline import Chapter, Event, Timeline, narration
-from voiceguide.units import to_samples
+from voiceguide.support.units import to_samples
 
 PAUSE_CUE = "soft"
 """Heard on pausing, and before a section's title where the section has no chime of its own."""
