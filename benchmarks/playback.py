@@ -100,7 +100,7 @@ def drift(player: str, routine: str, session: Session, results: dict[str, object
         results[player] = f"failed: {run.stderr.strip()}"
         return
     heard = recording.samples
-    events = [e for e in session.timeline.events if e.kind == "speech"]
+    events = session.timeline.speech
     excerpt = lambda e: renderer.read(e.start, min(e.end - e.start, SAMPLE_RATE // 3))  # noqa: E731
     lag = find(heard, excerpt(events[0])).at - events[0].start
     errors = []

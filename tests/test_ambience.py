@@ -52,8 +52,8 @@ def test_ambience_beds_loop_without_a_seam(bed):
 
 def test_the_timeline_states_the_ambience_and_the_fade(script):
     timeline = session_of(script(SLEEPY)).timeline
-    ambience = [e for e in timeline.events if e.kind == "ambience"]
-    fade = [e for e in timeline.events if e.kind == "fade"]
+    ambience = [timeline.ambience] if timeline.ambience else []
+    fade = [timeline.fade] if timeline.fade else []
 
     assert [(e.name, e.start, e.end) for e in ambience] == [("rain", 0, timeline.duration)]
     assert [(e.start, e.end) for e in fade] == [(timeline.duration - 10 * SAMPLE_RATE, timeline.duration)]
@@ -64,18 +64,18 @@ def test_the_timeline_states_the_ambience_and_the_fade(script):
 def test_the_tail_follows_the_last_words_and_stretches_with_minutes(script):
     path = script(SLEEPY)
     natural = session_of(path).timeline
-    last_words = max(e.end for e in natural.events if e.kind == "speech")
+    last_words = max(e.end for e in natural.speech)
     assert natural.duration - last_words == 20 * SAMPLE_RATE
 
     fitted = session_of(path, minutes=1).timeline
     assert fitted.duration == 60 * SAMPLE_RATE
-    assert fitted.duration - max(e.end for e in fitted.events if e.kind == "speech") > 20 * SAMPLE_RATE
+    assert fitted.duration - max(e.end for e in fitted.speech) > 20 * SAMPLE_RATE
 
 
 def test_the_bed_plays_in_the_pauses_and_drops_under_the_words(script):
     session = session_of(script(SLEEPY))
     renderer = Renderer(session)
-    first, second = [e for e in session.timeline.events if e.kind == "speech"][:2]
+    first, second = list(session.timeline.speech)[:2]
     pause_start = first.end + SAMPLE_RATE
     in_pause = renderer.read(pause_start, 2 * SAMPLE_RATE)
     bed_under_words = renderer._bed.read(second.start, second.end - second.start)
@@ -102,7 +102,7 @@ def test_the_fade_out_ends_in_silence(script):
 def test_taper_measurably_slows_and_quiets_the_last_instruction(script):
     session = session_of(script(SLEEPY))
     renderer = Renderer(session)
-    said = [e for e in session.timeline.events if e.kind == "speech" and e.text == "Breathe in slowly."]
+    said = [e for e in session.timeline.speech if e.text == "Breathe in slowly."]
     first, last = said[0], said[-1]
 
     assert (first.utterance.rate, first.utterance.volume) == (150, 1.0)

@@ -42,7 +42,8 @@ def test_a_sound_file_beside_the_script_can_be_a_chime(tmp_path):
     session = session_of(tmp_path, "title: T\nchimes: {start: sounds/ding.wav}\nsteps:\n  - say: Hello.\n")
     chime = session.timeline.events[0]
 
-    assert (chime.kind, chime.name, chime.start) == ("chime", "sounds/ding.wav", 0)
+    assert chime == session.timeline.chimes[0]
+    assert (chime.name, chime.start) == ("sounds/ding.wav", 0)
     assert abs(chime.end - 66150) <= 1  # 1.5 s at 44.1 kHz, though the file is 22.05 kHz stereo
     sound = session.cues.samples("sounds/ding.wav").astype(np.float32) / 32768
     assert levels.loudness(sound) == pytest.approx(levels.CUE_LUFS, abs=0.3)
@@ -53,7 +54,7 @@ def test_compressed_sounds_are_read_through_ffmpeg(tmp_path):
     wav = tone(tmp_path / "bell.wav")
     subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(wav), str(tmp_path / "bell.mp3")], check=True)
     session = session_of(tmp_path, "title: T\nsteps:\n  - say: Hello.\n  - chime: bell.mp3\n")
-    assert [e.name for e in session.timeline.events if e.kind == "chime"] == ["bowl", "bell.mp3", "bowl"]
+    assert [e.name for e in session.timeline.chimes] == ["bowl", "bell.mp3", "bowl"]
 
 
 def test_a_sound_file_can_be_the_ambience(tmp_path):

@@ -157,7 +157,7 @@ def test_length_and_every_speech_onset_match_show_within_one_mp3_frame(exported)
     assert abs(len(audio) - session.timeline.duration) <= MP3_FRAME
 
     threshold = 10 ** (-40 / 20)
-    for event in (e for e in session.timeline.events if e.kind == "speech"):
+    for event in session.timeline.speech:
         window = audio[event.start - 2 * MP3_FRAME : event.start + 2 * MP3_FRAME]
         onset = event.start - 2 * MP3_FRAME + int(np.argmax(np.abs(window) > threshold))
         assert abs(onset - event.start) <= MP3_FRAME, event.text
@@ -166,7 +166,7 @@ def test_length_and_every_speech_onset_match_show_within_one_mp3_frame(exported)
 def test_the_transcript_has_every_spoken_line_at_its_time(exported):
     session, path = exported
     vtt = path.with_suffix(".vtt").read_text()
-    speech = [e for e in session.timeline.events if e.kind == "speech"]
+    speech = list(session.timeline.speech)
 
     assert vtt.startswith("WEBVTT\n\n")
     cues = re.findall(r"(\d\d):(\d\d):(\d\d)\.(\d\d\d) --> [\d:.]+\n(.+)", vtt)
@@ -186,7 +186,7 @@ def test_a_wav_export_is_exactly_the_rendered_audio(tmp_path, script):
 def test_every_clip_fades_in_and_out_without_a_click(exported):
     session, _ = exported
     renderer = Renderer(session)
-    for event in (e for e in session.timeline.events if e.kind in ("speech", "chime")):
+    for event in session.timeline.sounds:
         sound = renderer.read(event.start, event.end - event.start)
         assert abs(sound[0]) < 0.01 and abs(sound[-1]) < 0.01
         assert np.abs(sound[:40]).max() < np.abs(sound).max() / 4
@@ -196,14 +196,11 @@ def test_no_chime_is_louder_than_the_speech_around_it(exported):
     session, _ = exported
     renderer = Renderer(session)
 
-    def lufs(kind: str) -> float:
-        events = [e for e in session.timeline.events if e.kind == kind]
-        return max(levels.loudness(renderer.read(e.start, e.end - e.start)) for e in events)
-
-    assert lufs("chime") < min(
+    loudest_chime = max(levels.loudness(renderer.read(e.start, e.end - e.start)) for e in session.timeline.chimes)
+    assert loudest_chime < min(
         levels.loudness(renderer.read(e.start, e.end - e.start))
-        for e in session.timeline.events
-        if e.kind == "speech" and e.end - e.start > SAMPLE_RATE
+        for e in session.timeline.speech
+        if e.end - e.start > SAMPLE_RATE
     )
 
 

@@ -50,7 +50,7 @@ def load_and_lay_out(text: str, minutes: float | None = None) -> Timeline | None
 
 def assert_sound(timeline: Timeline) -> None:
     """What every laid-out session promises, whatever the script."""
-    speech = [e for e in timeline.events if e.kind == "speech"]
+    speech = list(timeline.speech)
     assert all(0 <= e.start <= e.end <= timeline.duration for e in timeline.events)
     assert all(a.end <= b.start for a, b in zip(speech, speech[1:]))
     assert timeline.chapters[0].start == 0 and timeline.chapters[-1].end == timeline.duration

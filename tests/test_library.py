@@ -35,7 +35,7 @@ def test_each_routine_carries_spoken_and_full_safety_text_and_sources(session):
     assert len(routine.safety_text) >= len(routine.safety_spoken)
     assert "broken" in routine.safety_text
     assert len(routine.sources) >= 2
-    first_words = next(e.text for e in session.timeline.events if e.kind == "speech")
+    first_words = session.timeline.speech[0].text
     assert first_words.endswith(" ".join(routine.safety_spoken.split()))  # the session opens with it
 
 
@@ -49,12 +49,11 @@ def test_each_routine_lasts_5_to_20_minutes_and_as_long_as_its_opening_says(sess
 
 
 def test_each_routine_has_chapters_per_point_and_holds_with_reminders_and_countdowns(session):
-    events = session.timeline.events
     assert len(session.timeline.chapters) >= 4
-    long_holds = [e for e in events if e.kind == "hold" and e.end - e.start >= 60 * SAMPLE_RATE]
+    long_holds = [e for e in session.timeline.holds if e.end - e.start >= 60 * SAMPLE_RATE]
     assert long_holds
     for hold in long_holds:
-        inside = [e.text for e in events if e.kind == "speech" and hold.start < e.start < hold.end]
+        inside = [e.text for e in session.timeline.speech if hold.start < e.start < hold.end]
         assert inside[-3:] == ["three", "two", "one"] and len(inside) > 3, hold.text
 
 

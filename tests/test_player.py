@@ -33,7 +33,7 @@ from voiceguide.script.routine import load_routine
 from voiceguide.session import Options, Session, prepare
 from voiceguide.live.speakers import PLAYERS, open_speaker
 from voiceguide.speech.clips import ClipCache
-from voiceguide.timeline import Event
+from voiceguide.timeline import SpeechEvent
 from voiceguide.support.units import SAMPLE_RATE, clock, to_samples
 
 TWO_PALMS = """
@@ -113,8 +113,8 @@ def wait_until(live: Player, reached: Callable[[Status], bool], timeout: float =
     return status
 
 
-def speech(session: Session, starting: str) -> Event:
-    return next(e for e in session.timeline.events if e.kind == "speech" and e.text.startswith(starting))
+def speech(session: Session, starting: str) -> SpeechEvent:
+    return next(e for e in session.timeline.speech if e.text.startswith(starting))
 
 
 @pytest.mark.parametrize("player", PLAYERS)
@@ -130,7 +130,7 @@ def test_the_command_plays_the_session_as_rendered_and_on_time(
     assert [c.title for c in session.timeline.chapters] == ["Two palms", "Left palm", "Right palm"]
 
     heard = recording.samples
-    events = [e for e in session.timeline.events if e.kind == "speech"]
+    events = list(session.timeline.speech)
     first = find(heard, rendered[events[0].start : events[0].start + SECOND // 2])
     assert first.score > 0.99
     lag = first.at - events[0].start
@@ -157,7 +157,7 @@ def test_pause_plays_a_tone_and_resume_starts_the_interrupted_words_again(
 ) -> None:
     renderer = Renderer(session)
     words = speech(session, "Press the middle")
-    tone = renderer.sound(Event("chime", 0, 0, name=PAUSE_CUE))
+    tone = renderer.chime(PAUSE_CUE)
     with sound_server.record() as recording, playing(session, player) as live:
         wait_until(live, lambda s: s.position >= words.start + SECOND)
         live.pause()
@@ -184,14 +184,14 @@ def test_pause_plays_a_tone_and_resume_starts_the_interrupted_words_again(
 def test_next_section_is_announced_by_its_chime_and_title(player: str, sound_server: SoundServer, session: Session) -> None:
     renderer = Renderer(session)
     right = session.timeline.chapters[2]
-    chime = next(e for e in session.timeline.events if e.start == right.start and e.kind == "chime")
+    chime = next(e for e in session.timeline.chimes if e.start == right.start)
     with sound_server.record() as recording, playing(session, player) as live:
         wait_until(live, lambda s: s.chapter.title == "Left palm" and s.position >= s.chapter.start + 2 * SECOND)
         live.next_section()
         wait_until(live, lambda s: s.position >= chime.end + 2 * SECOND)
 
     heard = recording.samples
-    title = renderer.sound(narrator(session)("Right palm"))
+    title = renderer.spoken(narrator(session)("Right palm"))
     announced = find(heard, title)
     rang = find(heard, renderer.sound(chime), start=announced.at - 3 * SECOND, end=announced.at)
     section = renderer.read(chime.end, SECOND)

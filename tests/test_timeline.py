@@ -9,7 +9,7 @@ from voiceguide.support.errors import ScriptError, UsageError
 from voiceguide.script.routine import load_routine
 from voiceguide.session import Options, Session, prepare
 from voiceguide.speech.clips import ClipCache
-from voiceguide.timeline import REMINDER_GAP, Event
+from voiceguide.timeline import REMINDER_GAP, ChimeEvent, SpeechEvent
 from voiceguide.support.units import SAMPLE_RATE, to_samples
 
 QUIET = "chimes: {start: none, section: none, step: none, end: none}\n"
@@ -19,11 +19,11 @@ def session_of(path, minutes=None) -> Session:
     return prepare(load_routine(path), Options(minutes=minutes), ClipCache())
 
 
-def speech(session: Session) -> list[Event]:
-    return [e for e in session.timeline.events if e.kind == "speech"]
+def speech(session: Session) -> list[SpeechEvent]:
+    return list(session.timeline.speech)
 
 
-def said(session: Session, text: str) -> list[Event]:
+def said(session: Session, text: str) -> list[SpeechEvent]:
     return [e for e in speech(session) if e.text == text]
 
 
@@ -51,8 +51,8 @@ def test_a_hold_starts_when_the_words_end_and_is_followed_by_chime_and_release(s
         )
     )
     press, release = speech(session)
-    hold = next(e for e in session.timeline.events if e.kind == "hold")
-    chime = next(e for e in session.timeline.events if e.kind == "chime")
+    hold = session.timeline.holds[0]
+    chime = session.timeline.chimes[0]
 
     assert (hold.start, hold.end) == (press.end, press.end + 20 * SAMPLE_RATE)
     assert hold.text == "Press the point."
@@ -62,7 +62,7 @@ def test_a_hold_starts_when_the_words_end_and_is_followed_by_chime_and_release(s
 
 def test_the_countdown_ends_exactly_when_the_hold_ends(script):
     session = session_of(script("title: T\n" + QUIET + "steps:\n  - {say: Hold it., hold: 10s, countdown: 3}\n"))
-    hold = next(e for e in session.timeline.events if e.kind == "hold")
+    hold = session.timeline.holds[0]
     three, two, one = said(session, "three") + said(session, "two") + said(session, "one")
 
     assert one.end == hold.end
@@ -77,7 +77,7 @@ def test_reminders_come_every_interval_and_never_crowd_the_countdown(script):
             "  - say: Hold it.\n    hold: 40s\n    remind: {every: 10s, say: Keep going.}\n    countdown: 3\n"
         )
     )
-    hold = next(e for e in session.timeline.events if e.kind == "hold")
+    hold = session.timeline.holds[0]
     reminders = said(session, "Keep going.")
     three = said(session, "three")[0]
 
@@ -140,10 +140,10 @@ def test_chimes_and_the_spoken_safety_open_the_session(script):
     session = session_of(script("title: T\nsafety: Not on broken skin.\nsteps:\n  - say: Begin.\n"))
     events = session.timeline.events
 
-    assert (events[0].kind, events[0].name, events[0].start) == ("chime", "bowl", 0)
+    assert events[0] == ChimeEvent(0, cues.length("bowl"), "bowl")
     assert events[1].text == "Before we begin, a word of care. Not on broken skin."
     assert events[1].start == cues.length("bowl")
-    assert (events[-1].kind, events[-1].name, events[-1].end) == ("chime", "bowl", session.timeline.duration)
+    assert events[-1] == ChimeEvent(session.timeline.duration - cues.length("bowl"), session.timeline.duration, "bowl")
 
 
 def test_every_word_the_program_adds_can_be_set_so_a_routine_contains_no_english(script):
@@ -223,7 +223,7 @@ def test_minutes_scales_holds_and_pauses_to_the_exact_length_and_never_speech(sc
     assert natural_lines == fitted_lines
 
     def hold_and_pause(session: Session) -> tuple[int, int]:
-        hold = next(e for e in session.timeline.events if e.kind == "hold")
+        hold = session.timeline.holds[0]
         rest = said(session, "Now rest.")[0]
         return hold.end - hold.start, rest.start - said(session, "Press the point.")[0].end - (hold.end - hold.start)
 

@@ -17,7 +17,8 @@ import numpy as np
 from voiceguide.audio import levels
 from voiceguide.audio.bed import BELOW_SPEECH_DB, Bed
 from voiceguide.session import Session
-from voiceguide.timeline import Event
+from voiceguide.script.routine import Utterance
+from voiceguide.timeline import SoundEvent, SpeechEvent
 from voiceguide.support.units import to_samples
 
 BLOCK = 8192
@@ -42,24 +43,24 @@ class Renderer:
         self._cues = session.cues
         self._speech_gain = levels.db_to_gain(session.loudness - levels.SPEECH_LUFS)
         self._chime_gain = levels.db_to_gain(session.loudness - CHIME_BELOW_SPEECH_DB - levels.CUE_LUFS)
-        self._sounds = [e for e in timeline.events if e.kind in ("speech", "chime")]
+        self._sounds = timeline.sounds
         self._starts = [e.start for e in self._sounds]
         self._longest = max((e.end - e.start for e in self._sounds), default=0)
-        self._decoded: OrderedDict[tuple[str, object], np.ndarray] = OrderedDict()
+        self._decoded: OrderedDict[Utterance | str, np.ndarray] = OrderedDict()
         fade = max(to_samples(FADE_SECONDS), 1)
         self._fade_in = (0.5 - 0.5 * np.cos(np.linspace(0, np.pi, fade))).astype(np.float32)
         self._bed = self._ambience(session)
-        self._fade_out = next(((e.start, e.end) for e in timeline.events if e.kind == "fade"), None)
+        self._fade_out = (timeline.fade.start, timeline.fade.end) if timeline.fade else None
         self._correct(session.loudness)
 
     def _ambience(self, session: Session) -> Bed | None:
-        bed = next((e for e in session.timeline.events if e.kind == "ambience"), None)
+        bed = session.timeline.ambience
         if bed is None or session.routine.ambience is None:
             return None
         level = session.loudness - BELOW_SPEECH_DB - levels.CUE_LUFS
-        speech = [e for e in session.timeline.events if e.kind == "speech"]
+        words = [(e.start, e.end) for e in session.timeline.speech]
         loop, energies = session.cues.samples(bed.name, bed=True), session.cues.energies(bed.name, bed=True)
-        return Bed(loop, energies, levels.db_to_gain(level) * session.routine.ambience.volume, speech)
+        return Bed(loop, energies, levels.db_to_gain(level) * session.routine.ambience.volume, words)
 
     def _correct(self, target: float) -> None:
         """Measure the whole session once and nudge every gain so it lands on `target` LUFS.
@@ -70,11 +71,11 @@ class Renderer:
         energies add), which costs the same for a ten-minute or a two-hour session.
         """
         cells = np.zeros(self.duration // levels.GRID + 2 * levels.STEPS_PER_BLOCK * levels.CELLS_PER_STEP)
-        by_sound: dict[tuple[str, object], list[Event]] = {}
+        by_sound: dict[Utterance | str, list[SoundEvent]] = {}
         for event in self._sounds:
             by_sound.setdefault(_sound_key(event), []).append(event)
-        for (kind, key), events in by_sound.items():
-            if kind == "speech":
+        for key, events in by_sound.items():
+            if isinstance(key, Utterance):
                 energy = self._clips.energies(key) * self._speech_gain**2
             else:
                 energy = self._cues.energies(key) * self._chime_gain**2
@@ -128,18 +129,25 @@ class Renderer:
         for position in range(start, self.duration, size):
             yield self.read(position, min(size, self.duration - position))
 
-    def sound(self, event: Event) -> np.ndarray:
-        """One speech clip or cue at this session's level, faded, as `read` mixes it; do not modify it.
+    def sound(self, event: SoundEvent) -> np.ndarray:
+        """One speech clip or cue at this session's level, faded, as `read` mixes it; do not modify it."""
+        return self._decoded_sound(_sound_key(event))
 
-        The live player also uses it for sounds outside the timeline: its pause tone and a jump's announcement.
-        """
-        key = _sound_key(event)
+    def spoken(self, utterance: Utterance) -> np.ndarray:
+        """A line's clip as `read` mixes it; the live player also uses it for words outside the timeline (a section's title)."""
+        return self._decoded_sound(utterance)
+
+    def chime(self, name: str) -> np.ndarray:
+        """A cue as `read` mixes it; the live player also uses it for its pause tone."""
+        return self._decoded_sound(name)
+
+    def _decoded_sound(self, key: Utterance | str) -> np.ndarray:
         sound = self._decoded.get(key)
         if sound is None:
-            if event.kind == "speech":
-                raw, gain = self._clips.samples(event.utterance), self._speech_gain
+            if isinstance(key, Utterance):
+                raw, gain = self._clips.samples(key), self._speech_gain
             else:
-                raw, gain = self._cues.samples(event.name), self._chime_gain
+                raw, gain = self._cues.samples(key), self._chime_gain
             sound = self._faded(raw.astype(np.float32) * (gain / 32768))
             self._decoded[key] = sound
             if len(self._decoded) > CLIPS_IN_MEMORY:
@@ -155,8 +163,9 @@ class Renderer:
         return sound
 
 
-def _sound_key(event: Event) -> tuple[str, object]:
-    return ("speech", event.utterance) if event.kind == "speech" else ("chime", event.name)
+def _sound_key(event: SoundEvent) -> Utterance | str:
+    """A clip is named by its utterance, a cue by its name: each is decoded and measured once."""
+    return event.utterance if isinstance(event, SpeechEvent) else event.name
 
 
 def to_pcm16(block: np.ndarray) -> bytes:

@@ -10,8 +10,9 @@ inside holds so they never overlap other speech.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Any
 
 from voiceguide.support.errors import UsageError
 from voiceguide.script.routine import (
@@ -213,19 +214,65 @@ def _expand_say(routine: Routine, step: SayStep, plan: list[Segment], side: str 
 
 # --- the timeline: where everything sounds, in samples ----------------------------
 
-EventKind = Literal["speech", "chime", "hold", "ambience", "fade"]
-"""speech and chime sound; hold is the time an instruction is held; ambience is a bed under
-[start, end); fade is the stretch over which everything fades to silence."""
+@dataclass(frozen=True)
+class SpeechEvent:
+    """Words heard from `start` to `end`: the clip of `utterance`."""
+
+    start: int
+    end: int
+    utterance: Utterance
+
+    @property
+    def text(self) -> str:
+        return self.utterance.text
 
 
 @dataclass(frozen=True)
-class Event:
-    kind: EventKind
+class ChimeEvent:
+    """A cue (a built-in name or a script's sound file) heard from `start` to `end`."""
+
     start: int
     end: int
-    text: str | None = None
-    name: str | None = None
-    utterance: Utterance | None = field(default=None, compare=False)
+    name: str
+
+
+@dataclass(frozen=True)
+class HoldEvent:
+    """The time an instruction is held; `text` is the instruction."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class AmbienceEvent:
+    """A bed under the session from `start` to `end`, named like a cue."""
+
+    start: int
+    end: int
+    name: str
+
+
+@dataclass(frozen=True)
+class FadeEvent:
+    """The stretch over which everything fades to silence."""
+
+    start: int
+    end: int
+
+
+Event = SpeechEvent | ChimeEvent | HoldEvent | AmbienceEvent | FadeEvent
+SoundEvent = SpeechEvent | ChimeEvent
+"""The events the renderer mixes from clips and cues."""
+EVENT_KINDS: dict[type, str] = {
+    SpeechEvent: "speech",
+    ChimeEvent: "chime",
+    HoldEvent: "hold",
+    AmbienceEvent: "ambience",
+    FadeEvent: "fade",
+}
+"""Each event's `kind` in the JSON of `show`: the one place kinds are strings."""
 
 
 @dataclass(frozen=True)
@@ -243,13 +290,40 @@ class Timeline:
     events: tuple[Event, ...]
     sample_rate: int = SAMPLE_RATE
 
+    @cached_property
+    def speech(self) -> tuple[SpeechEvent, ...]:
+        """Every spoken line, in time order; they never overlap."""
+        return tuple(e for e in self.events if isinstance(e, SpeechEvent))
+
+    @cached_property
+    def chimes(self) -> tuple[ChimeEvent, ...]:
+        return tuple(e for e in self.events if isinstance(e, ChimeEvent))
+
+    @cached_property
+    def sounds(self) -> tuple[SoundEvent, ...]:
+        """Speech and chimes, in time order: what the renderer mixes from clips and cues."""
+        return tuple(e for e in self.events if isinstance(e, (SpeechEvent, ChimeEvent)))
+
+    @cached_property
+    def holds(self) -> tuple[HoldEvent, ...]:
+        return tuple(e for e in self.events if isinstance(e, HoldEvent))
+
+    @property
+    def ambience(self) -> AmbienceEvent | None:
+        return next((e for e in self.events if isinstance(e, AmbienceEvent)), None)
+
+    @property
+    def fade(self) -> FadeEvent | None:
+        return next((e for e in self.events if isinstance(e, FadeEvent)), None)
+
     def as_json(self) -> dict[str, Any]:
         """The documented JSON of `show --json`: times in seconds."""
+
         def event(e: Event) -> dict[str, Any]:
-            out: dict[str, Any] = {"kind": e.kind, "start": to_seconds(e.start), "end": to_seconds(e.end)}
-            if e.text is not None:
+            out: dict[str, Any] = {"kind": EVENT_KINDS[type(e)], "start": to_seconds(e.start), "end": to_seconds(e.end)}
+            if isinstance(e, (SpeechEvent, HoldEvent)):
                 out["text"] = e.text
-            if e.name is not None:
+            if isinstance(e, (ChimeEvent, AmbienceEvent)):
                 out["name"] = e.name
             return out
 
@@ -342,16 +416,16 @@ def _place(
     for segment in plan:
         if isinstance(segment, (Speak, Phase)):
             u = segment.utterance
-            events.append(Event("speech", cursor, cursor + clip_length(u), text=u.text, utterance=u))
+            events.append(SpeechEvent(cursor, cursor + clip_length(u), u))
             cursor += to_samples(segment.seconds) if isinstance(segment, Phase) else clip_length(u)
         elif isinstance(segment, Chime):
-            events.append(Event("chime", cursor, cursor + cue_length(segment.name), name=segment.name))
+            events.append(ChimeEvent(cursor, cursor + cue_length(segment.name), segment.name))
             cursor += cue_length(segment.name)
         elif isinstance(segment, Gap):
             cursor += next(lengths)
         elif isinstance(segment, Hold):
             length = next(lengths)
-            events.append(Event("hold", cursor, cursor + length, text=segment.instruction))
+            events.append(HoldEvent(cursor, cursor + length, segment.instruction))
             events += holds[id(segment)].speech(cursor, cursor + length)
             cursor += length
         elif isinstance(segment, Mark):
@@ -359,16 +433,16 @@ def _place(
         if len(events) > MAX_EVENTS:
             raise routine.error(f"the session would have more than {MAX_EVENTS} events; use fewer repeats or reminders")
     if routine.ambience:
-        events.insert(0, Event("ambience", 0, total, name=routine.ambience.sound))
+        events.insert(0, AmbienceEvent(0, total, routine.ambience.sound))
     if routine.fade_out:
-        events.append(Event("fade", max(total - to_samples(routine.fade_out), 0), total))
-    events.sort(key=lambda e: (e.start, e.kind != "hold"))
+        events.append(FadeEvent(max(total - to_samples(routine.fade_out), 0), total))
+    events.sort(key=lambda e: (e.start, not isinstance(e, HoldEvent)))
     return Timeline(routine.title, total, _chapters(routine.title, marks, events, total), tuple(events))
 
 
 def _chapters(title: str, marks: list[tuple[str, int]], events: list[Event], total: int) -> tuple[Chapter, ...]:
     """Chapters that cover the whole session, named after its sections."""
-    first_speech = min((e.start for e in events if e.kind == "speech"), default=total)
+    first_speech = min((e.start for e in events if isinstance(e, SpeechEvent)), default=total)
     if not marks or marks[0][1] > 0 and first_speech < marks[0][1]:
         marks = [(title, 0)] + marks
     else:
@@ -438,15 +512,15 @@ class _HoldShape:
         last_onset = limit - self.reminder_length - to_samples(REMINDER_GAP)
         return list(range(start + self.every, last_onset + 1, self.every)) if self.reminder else []
 
-    def speech(self, start: int, end: int) -> list[Event]:
+    def speech(self, start: int, end: int) -> list[SpeechEvent]:
         """Reminder and countdown events for a hold placed at [start, end)."""
         events = [
-            Event("speech", onset, onset + self.reminder_length, text=self.reminder.text, utterance=self.reminder)
+            SpeechEvent(onset, onset + self.reminder_length, self.reminder)
             for onset in self._reminder_onsets(start, end)
             if self.reminder
         ]
         events += [
-            Event("speech", end - offset, end - offset + length, text=u.text, utterance=u)
+            SpeechEvent(end - offset, end - offset + length, u)
             for u, offset, length in self.countdown
         ]
         return events

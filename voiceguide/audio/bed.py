@@ -7,7 +7,6 @@ import bisect
 import numpy as np
 
 from voiceguide.audio import levels
-from voiceguide.timeline import Event
 from voiceguide.support.units import to_samples
 
 BELOW_SPEECH_DB = 20.0
@@ -20,13 +19,14 @@ DUCK_RAMP_SECONDS = 0.4
 
 
 class Bed:
-    def __init__(self, loop: np.ndarray, loop_energies: np.ndarray, gain: float, speech: list[Event]) -> None:
+    def __init__(self, loop: np.ndarray, loop_energies: np.ndarray, gain: float, words: list[tuple[int, int]]) -> None:
+        """`words`: where speech sounds, as (start, end) samples in time order; the bed ducks under them."""
         self._gain = gain
         self._loop = loop.astype(np.float32) * (gain / 32768)
         self._loop_energies = loop_energies
-        self._speech = speech
-        self._starts = [e.start for e in speech]
-        self._longest = max((e.end - e.start for e in speech), default=0)
+        self._words = words
+        self._starts = [start for start, _ in words]
+        self._longest = max((end - start for start, end in words), default=0)
         self._ramp = to_samples(DUCK_RAMP_SECONDS)
         self._duck = levels.db_to_gain(DUCK_DB)
 
@@ -45,10 +45,10 @@ class Bed:
             return gains
         first = bisect.bisect_left(self._starts, positions[0] - self._ramp - self._longest)
         last = bisect.bisect_right(self._starts, positions[-1] + self._ramp)
-        for event in self._speech[first:last]:
-            lo, hi = np.searchsorted(positions, [event.start - self._ramp, event.end + self._ramp])
+        for start, end in self._words[first:last]:
+            lo, hi = np.searchsorted(positions, [start - self._ramp, end + self._ramp])
             near = positions[lo:hi]
-            outside = np.maximum(event.start - near, near - event.end) / self._ramp  # <= 0 during the words
+            outside = np.maximum(start - near, near - end) / self._ramp  # <= 0 during the words
             ducked = self._duck + (1 - self._duck) * np.clip(outside, 0.0, 1.0)
             np.minimum(gains[lo:hi], ducked, out=gains[lo:hi])
         return gains

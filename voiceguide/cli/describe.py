@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from voiceguide.script.routine import Routine
-from voiceguide.timeline import Event, Timeline
+from voiceguide.timeline import AmbienceEvent, ChimeEvent, Event, FadeEvent, HoldEvent, SpeechEvent, Timeline
 from voiceguide.support.units import clock
 
 WIDTH = 88
@@ -22,26 +22,26 @@ def describe(routine: Routine, timeline: Timeline) -> str:
         lines += ["", "Sources:"] + [f"  - {source}" for source in routine.sources]
     chapters = iter(timeline.chapters)
     chapter = next(chapters, None)
-    holds: list[Event] = []
+    holds: list[HoldEvent] = []
     for event in timeline.events:
         while chapter and event.start >= chapter.start:
             lines += ["", f"{clock(chapter.start):>7}  == {chapter.title} ({clock(chapter.end - chapter.start)}) =="]
             chapter = next(chapters, None)
         holds = [h for h in holds if h.end > event.start]
         lines.append(f"{clock(event.start):>7}  {'  ' * len(holds)}{_event_text(event)}")
-        if event.kind == "hold":
+        if isinstance(event, HoldEvent):
             holds.append(event)
     lines.append(f"{clock(timeline.duration):>7}  (end)")
     return "\n".join(lines)
 
 
 def _event_text(event: Event) -> str:
-    if event.kind == "speech":
+    if isinstance(event, SpeechEvent):
         return f'"{event.text}"'
-    if event.kind == "chime":
+    if isinstance(event, ChimeEvent):
         return f"(chime: {event.name})"
-    if event.kind == "ambience":
+    if isinstance(event, AmbienceEvent):
         return f"(ambience: {event.name}, throughout)"
-    if event.kind == "fade":
+    if isinstance(event, FadeEvent):
         return f"(fading out over {clock(event.end - event.start)})"
     return f"(hold {clock(event.end - event.start)})"

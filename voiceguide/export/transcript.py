@@ -17,6 +17,6 @@ def _stamp(samples: int) -> str:
 def webvtt(timeline: Timeline) -> str:
     cues = [
         f"{number}\n{_stamp(event.start)} --> {_stamp(event.end)}\n{event.text}"
-        for number, event in enumerate((e for e in timeline.events if e.kind == "speech"), start=1)
+        for number, event in enumerate(timeline.speech, start=1)
     ]
     return "WEBVTT\n\n" + "".join(cue + "\n\n" for cue in cues)

@@ -12,17 +12,18 @@ from __future__ import annotations
 import bisect
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
-from voiceguide.audio import cues
 from voiceguide.support.errors import UsageError
 from voiceguide.render import Renderer
 from voiceguide.session import Session
 from voiceguide.live.speakers import Speaker
-from voiceguide.timeline import Chapter, Event, Timeline, narration
+from voiceguide.script.routine import Utterance
+from voiceguide.timeline import Chapter, ChimeEvent, HoldEvent, SpeechEvent, Timeline, narration
 from voiceguide.support.units import to_samples
 
 PAUSE_CUE = "soft"
@@ -37,11 +38,12 @@ RESTART_WITHIN = to_samples(3.0)
 VOLUME_STEP_DB = 3.0
 VOLUME_RANGE_DB = (-30.0, 6.0)
 """The session peaks near -1 dBFS, so above 0 dB the loudest syllables clip; +6 dB is where that stops."""
+Timed = TypeVar("Timed", SpeechEvent, HoldEvent)
 HISTORY = 256
 """Stretches of the stream remembered, to map a sample heard back to the session (one per change)."""
 
-Narrate = Callable[[str], Event]
-"""Makes a line speakable (synthesizing it if need be) and returns it as a speech event."""
+Narrate = Callable[[str], Utterance]
+"""Makes a line speakable in the routine's voice (synthesizing it if need be)."""
 
 
 @dataclass(frozen=True)
@@ -90,9 +92,9 @@ class Player:
         self._narrate = narrate
         self._chapter_starts = [c.start for c in timeline.chapters]
         self._event_starts = [e.start for e in timeline.events]
-        self._speech = [e for e in timeline.events if e.kind == "speech"]
+        self._speech = timeline.speech
         self._speech_starts = [e.start for e in self._speech]
-        self._holds = [e for e in timeline.events if e.kind == "hold"]
+        self._holds = timeline.holds
         self._hold_starts = [e.start for e in self._holds]
         self._fade_out = (0.5 + 0.5 * np.cos(np.linspace(0, np.pi, FADE))).astype(np.float32)
         self._position = 0
@@ -288,28 +290,28 @@ class Player:
                 [
                     self._renderer.sound(opening) if opening else self._cue(PAUSE_CUE),
                     np.zeros(AFTER_CHIME, np.float32),
-                    self._renderer.sound(title),
+                    self._renderer.spoken(title),
                     np.zeros(AFTER_TITLE, np.float32),
                 ]
             )
             self._cut()
             self._switch(announcement, opening.end if opening else chapter.start, paused=False)
 
-    def _opening_chime(self, chapter: Chapter) -> Event | None:
+    def _opening_chime(self, chapter: Chapter) -> ChimeEvent | None:
         """The chime a section begins with, if it has one: a jump plays it before the title."""
         first = bisect.bisect_left(self._event_starts, chapter.start)
         for event in self.timeline.events[first:]:
             if event.start != chapter.start:
                 return None
-            if event.kind == "chime":
+            if isinstance(event, ChimeEvent):
                 return event
         return None
 
-    def _speech_at(self, at: int) -> Event | None:
+    def _speech_at(self, at: int) -> SpeechEvent | None:
         return _containing(self._speech, self._speech_starts, at)
 
     def _cue(self, name: str) -> np.ndarray:
-        return self._renderer.sound(Event("chime", 0, cues.length(name), name=name))
+        return self._renderer.chime(name)
 
     def _set_volume(self, db: float) -> None:
         with self.lock:
@@ -320,7 +322,7 @@ class Player:
         self._over.set()
 
 
-def _containing(events: list[Event], starts: list[int], at: int) -> Event | None:
+def _containing(events: Sequence[Timed], starts: list[int], at: int) -> Timed | None:
     """The event (from a list of non-overlapping ones, in order) under way at sample `at`."""
     index = bisect.bisect_right(starts, at) - 1
     return events[index] if index >= 0 and events[index].end > at else None
@@ -329,10 +331,10 @@ def _containing(events: list[Event], starts: list[int], at: int) -> Event | None
 def narrator(session: Session) -> Narrate:
     """Lines in the routine's own voice, through the session's clip cache: made once, then cached."""
 
-    def narrate(text: str) -> Event:
+    def narrate(text: str) -> Utterance:
         utterance = narration(session.routine, text)
         session.clips.synthesize([utterance])
-        return Event("speech", 0, session.clips.length(utterance), text=utterance.text, utterance=utterance)
+        return utterance
 
     return narrate
 
