@@ -39,8 +39,9 @@ from voiceguide.script import library  # noqa: E402
 from voiceguide.support.errors import VoiceguideError  # noqa: E402
 from voiceguide.render import Renderer  # noqa: E402
 from voiceguide.session import Options, Session, prepare  # noqa: E402
+from voiceguide.speech.making import ClipMaker  # noqa: E402
+from voiceguide.support.environment import Environment  # noqa: E402
 from voiceguide.live.speakers import PLAYERS  # noqa: E402
-from voiceguide.speech.clips import ClipCache  # noqa: E402
 from voiceguide.support.units import SAMPLE_RATE  # noqa: E402
 
 WARM_RUNS = 3
@@ -118,8 +119,9 @@ def main() -> None:
     parser.add_argument("--players", nargs="+", choices=PLAYERS, default=list(PLAYERS))
     args = parser.parse_args()
     os.environ.setdefault("VOICEGUIDE_CACHE_DIR", tempfile.mkdtemp(prefix="voiceguide-bench-cache-"))
+    speech = ClipMaker.for_environment(Environment(cache_folder=Path(os.environ["VOICEGUIDE_CACHE_DIR"])))
     try:  # a length the routine cannot fit is said before minutes of measuring, not after
-        session = prepare(library.load(args.routine), Options(minutes=args.minutes), ClipCache())
+        session = prepare(library.load(args.routine), Options(minutes=args.minutes), speech)
     except VoiceguideError as problem:
         sys.exit(f"playback.py: {problem}")
 

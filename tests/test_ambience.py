@@ -13,7 +13,7 @@ from voiceguide.support.errors import ScriptError
 from voiceguide.render import Renderer
 from voiceguide.script.routine import load_routine
 from voiceguide.session import Options, Session, prepare
-from voiceguide.speech.clips import ClipCache
+from speaking import clip_maker
 from voiceguide.support.units import SAMPLE_RATE
 
 SLEEPY = """
@@ -32,7 +32,7 @@ steps:
 
 
 def session_of(path, **options) -> Session:
-    return prepare(load_routine(path), Options(**options), ClipCache())
+    return prepare(load_routine(path), Options(**options), clip_maker())
 
 
 @pytest.mark.parametrize("bed", ["rain", "brown"])

@@ -14,7 +14,7 @@ from voiceguide.support.errors import ScriptError
 from voiceguide.render import Renderer
 from voiceguide.script.routine import load_routine
 from voiceguide.session import Options, Session, prepare
-from voiceguide.speech.clips import ClipCache
+from speaking import clip_maker
 
 
 def tone(path: Path, seconds: float = 1.5, rate: int = 22050, channels: int = 2, level: float = 0.3) -> Path:
@@ -34,7 +34,7 @@ def tone(path: Path, seconds: float = 1.5, rate: int = 22050, channels: int = 2,
 def session_of(folder: Path, script: str) -> Session:
     path = folder / "routine.yaml"
     path.write_text(script)
-    return prepare(load_routine(path), Options(), ClipCache())
+    return prepare(load_routine(path), Options(), clip_maker())
 
 
 def test_a_sound_file_beside_the_script_can_be_a_chime(tmp_path):

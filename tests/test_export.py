@@ -24,7 +24,7 @@ from voiceguide.export.files import ExportSettings, export
 from voiceguide.render import Renderer, to_pcm16
 from voiceguide.script.routine import load_routine
 from voiceguide.session import Options, Session, prepare
-from voiceguide.speech.clips import ClipCache
+from speaking import clip_maker
 from voiceguide.support.units import SAMPLE_RATE
 
 MP3_FRAME = 1152
@@ -47,7 +47,7 @@ steps:
 
 
 def prepared(path: Path, **options) -> Session:
-    return prepare(load_routine(path), Options(**options), ClipCache())
+    return prepare(load_routine(path), Options(**options), clip_maker())
 
 
 def ebur128(path: Path) -> tuple[float, float]:

@@ -12,7 +12,7 @@ import scipy.signal
 from voiceguide.audio import levels
 from voiceguide.support.quiet_pydub import pydub
 from voiceguide.script.routine import Utterance
-from voiceguide.speech.engine import Pyttsx3Engine
+from voiceguide.speech.engines.espeak import Pyttsx3Engine
 from voiceguide.support.units import SAMPLE_RATE
 
 

@@ -11,7 +11,7 @@ from voiceguide.script import library
 from voiceguide.render import Renderer
 from voiceguide.script.routine import SayStep
 from voiceguide.session import Options, prepare
-from voiceguide.speech.clips import ClipCache
+from speaking import clip_maker
 from voiceguide.support.units import SAMPLE_RATE
 
 NUMBERS = {w: n for n, w in enumerate(
@@ -26,7 +26,7 @@ def test_the_six_routines_of_the_library_are_built_in():
 
 @pytest.fixture(scope="module", params=ROUTINES)
 def session(request):
-    return prepare(library.load(request.param), Options(), ClipCache())
+    return prepare(library.load(request.param), Options(), clip_maker())
 
 
 def test_each_routine_carries_spoken_and_full_safety_text_and_sources(session):

@@ -32,7 +32,7 @@ from voiceguide.render import Renderer
 from voiceguide.script.routine import load_routine
 from voiceguide.session import Options, Session, prepare
 from voiceguide.live.speakers import PLAYERS, open_speaker
-from voiceguide.speech.clips import ClipCache
+from speaking import clip_maker
 from voiceguide.timeline import SpeechEvent
 from voiceguide.support.units import SAMPLE_RATE, clock, to_samples
 
@@ -79,7 +79,7 @@ def routine_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def session(routine_file: Path) -> Session:
-    return prepare(load_routine(routine_file), Options(), ClipCache())
+    return prepare(load_routine(routine_file), Options(), clip_maker())
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,13 @@ import numpy as np
 import pytest
 
 from voiceguide.audio import levels
-from voiceguide.support.errors import MissingToolError
+from voiceguide.support.errors import MissingToolError, UsageError
 from voiceguide.script.routine import Utterance, load_routine
 from voiceguide.session import Options, prepare
-from voiceguide.speech.engine import Pyttsx3Engine, Speech, find_voice
-from voiceguide.speech.clips import ClipCache
+from voiceguide.speech.engine import Speech, find_voice
+from voiceguide.speech.engines import ENGINES, engine_named
+from voiceguide.speech.engines.espeak import Pyttsx3Engine
+from voiceguide.speech.making import ClipMaker
 
 
 class CountingEngine(Pyttsx3Engine):
@@ -28,26 +30,36 @@ class CountingEngine(Pyttsx3Engine):
         return super().speak(utterance)
 
 
+class AnotherEngine(CountingEngine):
+    """Another engine (here espeak again, under another name and identity), as a plug-in would be."""
+
+    name = "another"
+
+    @classmethod
+    def identity(cls) -> str:
+        return "another-engine-1.0"
+
+
 @pytest.fixture
-def counting_cache(tmp_path: Path) -> ClipCache:
+def counting_speech(tmp_path: Path) -> ClipMaker:
     CountingEngine.calls = []
-    return ClipCache(tmp_path / "cache", engine_factory=CountingEngine)
+    return ClipMaker(tmp_path / "cache", CountingEngine)
 
 
-def test_a_second_preparation_of_the_same_routine_synthesizes_nothing(script, counting_cache):
+def test_a_second_preparation_of_the_same_routine_synthesizes_nothing(script, counting_speech):
     routine = load_routine(script("title: T\nsteps:\n  - repeat: 2\n    steps: [{say: Squeeze., pause: 1s}]\n  - say: Let go.\n"))
 
-    first = prepare(routine, Options(), counting_cache)
+    first = prepare(routine, Options(), counting_speech)
     assert sorted(CountingEngine.calls) == ["Let go.", "Squeeze."]  # repeated words are made once
 
     CountingEngine.calls = []
-    warm = ClipCache(counting_cache.folder, engine_factory=CountingEngine)
+    warm = ClipMaker(counting_speech.cache.folder, CountingEngine)
     second = prepare(routine, Options(), warm)
     assert CountingEngine.calls == []
     assert second.timeline == first.timeline
 
 
-def test_everything_that_changes_the_sound_changes_the_cache_key(counting_cache):
+def test_everything_that_changes_the_sound_changes_the_cache_key(counting_speech):
     base = Utterance("Press gently.", None, 150, 1.0)
     variants = [
         Utterance("Press firmly.", None, 150, 1.0),
@@ -55,71 +67,91 @@ def test_everything_that_changes_the_sound_changes_the_cache_key(counting_cache)
         Utterance("Press gently.", None, 120, 1.0),
         Utterance("Press gently.", None, 150, 0.5),
     ]
-    paths = {counting_cache.path(u) for u in [base, *variants]}
+    paths = {counting_speech.cache.path(u) for u in [base, *variants]}
     assert len(paths) == 5
-    other_engine = ClipCache(counting_cache.folder, identity="another-engine-1.0")
-    assert other_engine.path(base) not in paths
+    other_engine = ClipMaker(counting_speech.cache.folder, AnotherEngine)
+    assert other_engine.cache.path(base) not in paths
 
 
-def test_a_clip_starts_and_ends_on_sound_at_the_reference_level(counting_cache):
+def test_another_engine_is_never_served_the_first_engines_clips(counting_speech):
+    line = Utterance("Press gently.", None, 150, 1.0)
+    counting_speech.synthesize([line])
+    another = ClipMaker(counting_speech.cache.folder, AnotherEngine)
+
+    assert another.cache.missing([line]) == [line]
+    CountingEngine.calls = []
+    another.synthesize([line])
+    assert CountingEngine.calls == ["Press gently."]
+    assert another.cache.missing([line]) == counting_speech.cache.missing([line]) == []
+
+
+def test_engines_are_found_by_name_and_the_default_is_espeak():
+    assert engine_named(None) is engine_named("espeak") is Pyttsx3Engine
+    assert all(engine.name == name for name, engine in ENGINES.items())
+    with pytest.raises(UsageError, match="no speech engine named 'festival'; choose one of espeak"):
+        engine_named("festival")
+
+
+def test_a_clip_starts_and_ends_on_sound_at_the_reference_level(counting_speech):
     utterance = Utterance("Breathe in slowly.", None, 150, 1.0)
-    counting_cache.synthesize([utterance])
-    samples = counting_cache.samples(utterance).astype(np.float32) / 32768
+    counting_speech.synthesize([utterance])
+    samples = counting_speech.cache.samples(utterance).astype(np.float32) / 32768
 
     threshold = 10 ** (-50 / 20)
     assert abs(samples[0]) > threshold and abs(samples[-1]) > threshold
     assert levels.loudness(samples) == pytest.approx(levels.SPEECH_LUFS, abs=0.3)
     assert levels.true_peak_db(samples) <= -levels.PEAK_HEADROOM_DB + 0.1
-    with wave.open(str(counting_cache.path(utterance))) as clip:
+    with wave.open(str(counting_speech.cache.path(utterance))) as clip:
         assert (clip.getframerate(), clip.getnchannels(), clip.getsampwidth()) == (44100, 1, 2)
 
 
-def test_a_quieter_volume_stays_quieter_after_levelling(counting_cache):
+def test_a_quieter_volume_stays_quieter_after_levelling(counting_speech):
     loud, soft = Utterance("Let go.", None, 150, 1.0), Utterance("Let go.", None, 150, 0.5)
-    counting_cache.synthesize([loud, soft])
+    counting_speech.synthesize([loud, soft])
 
     def lufs(u: Utterance) -> float:
-        return levels.loudness(counting_cache.samples(u).astype(np.float32) / 32768)
+        return levels.loudness(counting_speech.cache.samples(u).astype(np.float32) / 32768)
 
     assert lufs(loud) - lufs(soft) == pytest.approx(6.0, abs=0.5)
 
 
-def test_slower_speech_makes_a_longer_clip(counting_cache):
+def test_slower_speech_makes_a_longer_clip(counting_speech):
     fast, slow = Utterance("Find the point between the tendons.", None, 200, 1.0), Utterance(
         "Find the point between the tendons.", None, 100, 1.0
     )
-    counting_cache.synthesize([fast, slow])
-    assert counting_cache.length(slow) > 1.5 * counting_cache.length(fast)
+    counting_speech.synthesize([fast, slow])
+    assert counting_speech.cache.length(slow) > 1.5 * counting_speech.cache.length(fast)
 
 
 @pytest.mark.parametrize("markup", ["<speak>Hello</speak>", "[[h@l'oU]]"])
-def test_markup_in_a_script_is_read_as_text_never_obeyed(counting_cache, markup):
+def test_markup_in_a_script_is_read_as_text_never_obeyed(counting_speech, markup):
     """Obeyed, SSML or phonemes would say just "hello"; read as text, the signs are spoken too."""
     plain, marked = Utterance("Hello", None, 150, 1.0), Utterance(markup, None, 150, 1.0)
-    counting_cache.synthesize([plain, marked])
-    assert counting_cache.length(marked) > 1.5 * counting_cache.length(plain)
+    counting_speech.synthesize([plain, marked])
+    assert counting_speech.cache.length(marked) > 1.5 * counting_speech.cache.length(plain)
 
 
 def test_a_line_without_a_voice_of_its_own_gets_the_default_not_the_last_one_used(tmp_path):
     """"Thursday" takes a tenth less time in the German voice; espeak itself varies by a few samples."""
     english, german = Utterance("Thursday", None, 150, 1.0), Utterance("Thursday", "de", 150, 1.0)
-    alone, after_german = ClipCache(tmp_path / "alone"), ClipCache(tmp_path / "after-german")
+    alone, after_german = ClipMaker(tmp_path / "alone", Pyttsx3Engine), ClipMaker(tmp_path / "after-german", Pyttsx3Engine)
     alone.synthesize([english])
     after_german.synthesize([german, english])
 
-    assert after_german.length(english) == pytest.approx(alone.length(english), rel=0.01)
-    assert after_german.length(german) < 0.95 * alone.length(english)
+    assert after_german.cache.length(english) == pytest.approx(alone.cache.length(english), rel=0.01)
+    assert after_german.cache.length(german) < 0.95 * alone.cache.length(english)
 
 
-def test_cache_writes_leave_no_temporary_files(counting_cache):
-    counting_cache.synthesize([Utterance(f"Word {n}.", None, 150, 1.0) for n in range(5)])
-    assert sorted(p.name.split(".", 1)[1] for p in counting_cache.folder.iterdir()) == sorted(["cells.npy", "wav"] * 5)
+def test_cache_writes_leave_no_temporary_files(counting_speech):
+    counting_speech.synthesize([Utterance(f"Word {n}.", None, 150, 1.0) for n in range(5)])
+    assert sorted(p.name.split(".", 1)[1] for p in counting_speech.cache.folder.iterdir()) == sorted(["cells.npy", "wav"] * 5)
 
 
 def test_nothing_is_printed_on_the_users_terminal(tmp_path):
     code = (
-        "from pathlib import Path\nfrom voiceguide.speech import ClipCache\nfrom voiceguide.routine import Utterance\n"
-        f"ClipCache(Path({str(tmp_path)!r})).synthesize([Utterance(f'Line {{n}}.', None, 150, 1.0) for n in range(20)])\n"
+        "from pathlib import Path\nfrom voiceguide.speech.making import ClipMaker\n"
+        "from voiceguide.speech.engines.espeak import Pyttsx3Engine\nfrom voiceguide.script.routine import Utterance\n"
+        f"ClipMaker(Path({str(tmp_path)!r}), Pyttsx3Engine).synthesize([Utterance(f'Line {{n}}.', None, 150, 1.0) for n in range(20)])\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout == ""
@@ -146,7 +178,7 @@ def test_a_missing_espeak_library_gives_the_install_command(tmp_path):
         "ctypes.cdll.LoadLibrary = refuse\n"
     )
     code = (
-        "from voiceguide.speech.engine import Pyttsx3Engine\nfrom voiceguide.errors import MissingToolError\n"
+        "from voiceguide.speech.engines.espeak import Pyttsx3Engine\nfrom voiceguide.support.errors import MissingToolError\n"
         "try:\n    Pyttsx3Engine()\nexcept MissingToolError as e:\n    print(e)\n"
     )
     result = subprocess.run(

@@ -8,7 +8,7 @@ from voiceguide.audio import cues
 from voiceguide.support.errors import ScriptError, UsageError
 from voiceguide.script.routine import load_routine
 from voiceguide.session import Options, Session, prepare
-from voiceguide.speech.clips import ClipCache
+from speaking import clip_maker
 from voiceguide.timeline import REMINDER_GAP, ChimeEvent, SpeechEvent
 from voiceguide.support.units import SAMPLE_RATE, to_samples
 
@@ -16,7 +16,7 @@ QUIET = "chimes: {start: none, section: none, step: none, end: none}\n"
 
 
 def session_of(path, minutes=None) -> Session:
-    return prepare(load_routine(path), Options(minutes=minutes), ClipCache())
+    return prepare(load_routine(path), Options(minutes=minutes), clip_maker())
 
 
 def speech(session: Session) -> list[SpeechEvent]:

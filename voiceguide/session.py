@@ -7,13 +7,16 @@ exported or printed is laid out from the same clips in the same way.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 from voiceguide.audio import cues
 from voiceguide.script.routine import ChimeStep, Routine
+from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.engine import find_voice
-from voiceguide.speech.clips import ClipCache
-from voiceguide.timeline import Timeline, chimes, expand, layout, spoken
+from voiceguide.speech.making import ClipMaker
+from voiceguide.timeline import Segment, Timeline, chimes, expand, layout, spoken
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,14 @@ DEFAULT_LOUDNESS = -16.0
 class Session:
     routine: Routine
     timeline: Timeline
-    clips: ClipCache
+    speech: ClipMaker
+    """Where the session's clips are, and how a line outside it (a section's title, live) is made."""
     cues: cues.CueSet
     options: Options = Options()
+
+    @property
+    def clips(self) -> ClipCache:
+        return self.speech.cache
 
     @property
     def loudness(self) -> float:
@@ -45,25 +53,26 @@ class Session:
         return DEFAULT_LOUDNESS
 
 
-Progress = Callable[[int], Callable[[], None]]
-"""Given how many clips will be made, returns what to call after each one."""
+Progress = Callable[[int], AbstractContextManager[Callable[[], None]]]
+"""Given how many clips will be made, a display (a context manager) giving what to call after each one."""
 
 
-def prepare(routine: Routine, options: Options, clips: ClipCache, progress: Progress | None = None) -> Session:
+def prepare(routine: Routine, options: Options, speech: ClipMaker, progress: Progress | None = None) -> Session:
     """Everything short of audio: validated, synthesized (cached) and laid out to the sample."""
     plan = expand(routine)
     sounds = cues.CueSet(routine.file.parent)
     _check_cues(routine, plan, sounds)
     lines = dict(spoken(plan))  # utterance -> the step that says it, first occurrence
-    missing = clips.missing(lines)
+    missing = speech.cache.missing(lines)
     if missing:
-        _check_voices(routine, clips, {u.voice: lines[u] for u in reversed(missing) if u.voice})
-        clips.synthesize(missing, progress(len(missing)) if progress else lambda: None)
-    timeline = layout(routine, plan, clips.length, sounds.length, options.minutes)
-    return Session(routine, timeline, clips, sounds, options)
+        _check_voices(routine, speech, {u.voice: lines[u] for u in reversed(missing) if u.voice})
+        with progress(len(missing)) if progress else nullcontext(lambda: None) as advance:
+            speech.synthesize(missing, advance)
+    timeline = layout(routine, plan, speech.cache.length, sounds.length, options.minutes)
+    return Session(routine, timeline, speech, sounds, options)
 
 
-def _check_cues(routine: Routine, plan: list, sounds: cues.CueSet) -> None:
+def _check_cues(routine: Routine, plan: list[Segment], sounds: cues.CueSet) -> None:
     """Every cue exists: a built-in one, or a readable sound file inside the script's folder."""
     wanted = [(name, None, ("chimes", field), "cue") for field, name in routine.chimes if name != "none"]
     wanted += [(name, step, (), "cue") for name, step in chimes(plan) if isinstance(step, ChimeStep)]
@@ -79,8 +88,8 @@ def _check_cues(routine: Routine, plan: list, sounds: cues.CueSet) -> None:
             raise routine.error(str(problem), step, key=key) from None
 
 
-def _check_voices(routine: Routine, clips: ClipCache, voices: dict[str, object]) -> None:
-    available = clips.engine.voices()
+def _check_voices(routine: Routine, speech: ClipMaker, voices: dict[str, Any]) -> None:
+    available = speech.voices()
     for voice, step in voices.items():
         try:
             find_voice(available, voice)

@@ -1,7 +1,9 @@
 """The command line: parse arguments, call the pipeline, print, and map errors to exit codes.
 
 Heavy modules (pydantic, numpy, pydub, the speech engine) are imported inside
-the commands, so `voiceguide --help` stays instant.
+the commands, so `voiceguide --help` stays instant. The Environment (streams,
+terminals, cache folder, engine) is made here once per command, unless a caller
+passes its own as the context's `obj` (tests do), and everything below gets it.
 """
 
 from __future__ import annotations
@@ -10,20 +12,34 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import IO, TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from typer.core import TyperGroup
 
 from voiceguide.support import interruptions
+from voiceguide.support.environment import Environment
 from voiceguide.support.errors import ScriptError, UsageError, VoiceguideError
 
 if TYPE_CHECKING:
     from voiceguide.export.files import ExportSettings
+    from voiceguide.live.speakers import Speaker
     from voiceguide.script.routine import Routine
     from voiceguide.session import Session
-    from voiceguide.live.speakers import Speaker
+
+
+@dataclass(frozen=True)
+class Run:
+    """One command's surroundings: the Environment, and how to say its output is in place."""
+
+    environment: Environment
+    done: Callable[[], None]
+    """Once called, Ctrl-C is too late to undo the command's work and is dropped (see interruptions.until_done)."""
+
+    def say(self, text: str) -> None:
+        typer.echo(text, file=self.environment.stdout)
 
 
 class _Commands(TyperGroup):
@@ -31,29 +47,35 @@ class _Commands(TyperGroup):
 
     Reading the arguments counts too: typer builds pydantic validators for them,
     which takes a moment on a busy machine, and would end a Ctrl-C then silently.
+    Signal handlers changed for a command are put back when it ends, so a Python
+    caller (a test's CliRunner, say) keeps its own.
     """
 
-    def make_context(self, *args: Any, **kwargs: Any) -> typer.Context:
-        with _reported():
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _reported(sys.stderr):
             return super().make_context(*args, **kwargs)
 
-    def invoke(self, ctx: typer.Context) -> Any:
-        with _reported():
+    def invoke(self, ctx: Any) -> Any:
+        from voiceguide.cli.environment import from_process
+
+        environment = ctx.obj if isinstance(ctx.obj, Environment) else from_process()
+        with _reported(environment.stderr), interruptions.until_done() as done:
+            ctx.obj = Run(environment, done)
             return super().invoke(ctx)
 
 
 @contextmanager
-def _reported() -> Iterator[None]:
+def _reported(stderr: IO[str]) -> Iterator[None]:
     try:
         yield
     except ScriptError as exc:
-        typer.echo(str(exc), err=True)
+        typer.echo(str(exc), file=stderr)
         raise typer.Exit(exc.exit_code)
     except VoiceguideError as exc:
-        typer.echo(f"voiceguide: {exc}", err=True)
+        typer.echo(f"voiceguide: {exc}", file=stderr)
         raise typer.Exit(exc.exit_code)
     except KeyboardInterrupt:
-        typer.echo(interruptions.MESSAGE, err=True)
+        typer.echo(interruptions.MESSAGE, file=stderr)
         raise typer.Exit(interruptions.EXIT_CODE)
 
 
@@ -77,22 +99,24 @@ LoudnessOpt = Annotated[
 
 
 @app.command("list")
-def list_routines() -> None:
+def list_routines(ctx: typer.Context) -> None:
     """The built-in routines: name, title and length."""
     from voiceguide.script import library
     from voiceguide.support.units import clock
 
+    run: Run = ctx.obj
     rows = []
     for name in library.builtin_names():
-        session = _prepare(library.load(name), None)
+        session = _prepare(run, library.load(name), None)
         rows.append((name, session.routine.title, clock(session.timeline.duration)))
     width = max((len(name) for name, _, _ in rows), default=0)
     for name, title, length in rows:
-        typer.echo(f"{name:<{width}}  {length:>7}  {title}")
+        run.say(f"{name:<{width}}  {length:>7}  {title}")
 
 
 @app.command()
 def show(
+    ctx: typer.Context,
     routine: RoutineArg,
     minutes: MinutesOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON (times in seconds).")] = False,
@@ -101,15 +125,17 @@ def show(
     from voiceguide.script import library
     from voiceguide.cli.describe import describe
 
-    session = _prepare(library.load(routine), minutes)
+    run: Run = ctx.obj
+    session = _prepare(run, library.load(routine), minutes)
     if as_json:
-        typer.echo(json.dumps(session.timeline.as_json(), indent=2, ensure_ascii=False))
+        run.say(json.dumps(session.timeline.as_json(), indent=2, ensure_ascii=False))
     else:
-        typer.echo(describe(session.routine, session.timeline))
+        run.say(describe(session.routine, session.timeline))
 
 
 @app.command()
 def play(
+    ctx: typer.Context,
     routine: RoutineArg,
     minutes: MinutesOpt = None,
     section: Annotated[Optional[str], typer.Option("--from", help="Start at this section (its title, any case).")] = None,
@@ -124,27 +150,29 @@ def play(
 
     if player not in PLAYERS:
         raise UsageError(f"--player must be {' or '.join(PLAYERS)}")
-    session = _prepare(library.load(routine), minutes, loudness)
+    run: Run = ctx.obj
+    session = _prepare(run, library.load(routine), minutes, loudness)
     start = chapter_named(session.timeline, section).start if section else 0
     speaker = open_speaker(player)
     try:
-        _play(session, speaker, start)
+        _play(run.environment, session, speaker, start)
     finally:
         speaker.close()
 
 
-def _play(session: Session, speaker: Speaker, start: int) -> None:
+def _play(environment: Environment, session: Session, speaker: Speaker, start: int) -> None:
     from voiceguide.live.console import follow
     from voiceguide.live.player import Player, narrator
     from voiceguide.render import Renderer
 
     live = Player(Renderer(session), speaker, narrator(session))
     live.start(start)
-    follow(live, session.routine.title)
+    follow(live, session.routine.title, environment.stdin, environment.stdout)
 
 
 @app.command()
 def export(
+    ctx: typer.Context,
     routine: Annotated[Optional[str], typer.Argument(help="A built-in routine name or a path to a .yaml file.", show_default=False)] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="The file to write (.mp3, .wav, .ogg or .opus, .m4a); with --all, a folder.")] = ...,
     minutes: MinutesOpt = None,
@@ -158,27 +186,32 @@ def export(
     from voiceguide.script import library
     from voiceguide.export.files import ExportSettings, ready_to_write
 
+    run: Run = ctx.obj
     settings = ExportSettings(bitrate=bitrate, transcript=transcript)
     if every == (routine is not None):
         raise UsageError("give either a ROUTINE or --all")
     if every:
-        _export_all(output, file_format, minutes, loudness, settings)
+        _export_all(run, output, file_format, minutes, loudness, settings)
         return
+    assert routine is not None
     ready_to_write(output)  # a wrong name, folder or missing ffmpeg is said before speech is made
-    session = _prepare(library.load(routine), minutes, loudness)
-    _export_one(session, output, settings, last=True)
-    typer.echo(f"{output}  ({_length(session)}, {len(session.timeline.chapters)} chapters)")
+    session = _prepare(run, library.load(routine), minutes, loudness)
+    _export_one(run, session, output, settings, committed=run.done)
+    run.say(f"{output}  ({_length(session)}, {len(session.timeline.chapters)} chapters)")
 
 
-def _export_one(session: Session, output: Path, settings: ExportSettings, last: bool = False) -> None:
+def _export_one(
+    run: Run, session: Session, output: Path, settings: ExportSettings, committed: Callable[[], None] | None = None
+) -> None:
+    from voiceguide.cli import progress
     from voiceguide.export.files import export as write
 
-    with _render_progress(session.timeline.duration, output.name) as advance:
-        write(session, output, settings, advance, last)
+    with progress.writing(run.environment, output.name, session.timeline.duration) as advance:
+        write(session, output, settings, advance, committed)
 
 
 def _export_all(
-    folder: Path, file_format: str, minutes: float | None, loudness: float | None, settings: ExportSettings
+    run: Run, folder: Path, file_format: str, minutes: float | None, loudness: float | None, settings: ExportSettings
 ) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -196,17 +229,17 @@ def _export_all(
     names = library.builtin_names()
     entries = []
     with ThreadPoolExecutor(1, thread_name_prefix="voiceguide-next") as ahead:
-        upcoming = ahead.submit(_prepare, library.load(names[0]), minutes, loudness)
+        upcoming = ahead.submit(_prepare, run, library.load(names[0]), minutes, loudness)
         for index, name in enumerate(names):
             session = upcoming.result()
             if index + 1 < len(names):  # the next routine's speech is made while ffmpeg encodes this one
-                upcoming = ahead.submit(_prepare, library.load(names[index + 1]), minutes, loudness, quietly=True)
+                upcoming = ahead.submit(_prepare, run, library.load(names[index + 1]), minutes, loudness, quietly=True)
             target = folder / f"{name}.{file_format}"
-            _export_one(session, target, settings)
-            typer.echo(f"{target}  ({_length(session)}, {len(session.timeline.chapters)} chapters)")
+            _export_one(run, session, target, settings)
+            run.say(f"{target}  ({_length(session)}, {len(session.timeline.chapters)} chapters)")
             entries.append(Entry(target.name, session.routine.title, session.timeline.duration / session.timeline.sample_rate))
-    playlist = write_playlist(folder, entries, last=True)
-    typer.echo(f"{playlist}  ({len(entries)} sessions)")
+    playlist = write_playlist(folder, entries, committed=run.done)
+    run.say(f"{playlist}  ({len(entries)} sessions)")
 
 
 def _length(session: Session) -> str:
@@ -217,34 +250,38 @@ def _length(session: Session) -> str:
 
 @app.command()
 def check(
+    ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="Routine scripts to check.", show_default=False)],
 ) -> None:
     """Check scripts without playing them: format, words, timing and fit; exits 2 if any is wrong."""
     from voiceguide.script.routine import load_routine
     from voiceguide.support.units import clock
 
+    run: Run = ctx.obj
     failed = 0
     for file in files:
         try:
-            session = _prepare(load_routine(file), None)
+            session = _prepare(run, load_routine(file), None)
         except (ScriptError, UsageError) as exc:
             failed += 1
-            typer.echo(str(exc) if isinstance(exc, ScriptError) else f"{file}: {exc}", err=True)
+            typer.echo(str(exc) if isinstance(exc, ScriptError) else f"{file}: {exc}", file=run.environment.stderr)
             continue
         timeline = session.timeline
-        typer.echo(f"{file}: ok, {clock(timeline.duration)}, {len(timeline.chapters)} chapters")
+        run.say(f"{file}: ok, {clock(timeline.duration)}, {len(timeline.chapters)} chapters")
     if failed:
         raise typer.Exit(ScriptError.exit_code)
 
 
 @app.command()
 def voices(
+    ctx: typer.Context,
     language: Annotated[Optional[str], typer.Option("--language", "-l", help="Only voices for this language, e.g. en or de.")] = None,
 ) -> None:
     """The voices the speech engine offers; use an id or language in a script's `voice:`."""
-    from voiceguide.speech.engine import Pyttsx3Engine
+    from voiceguide.speech.engines import engine_named
 
-    found = Pyttsx3Engine().voices()
+    run: Run = ctx.obj
+    found = engine_named(run.environment.engine)().voices()
     if language:
         prefix = language.casefold()
         found = [v for v in found if any(lang.casefold().startswith(prefix) for lang in v.languages)]
@@ -252,55 +289,27 @@ def voices(
             raise UsageError(f"no voice for language '{language}'; run `voiceguide voices` to see them all")
     width = max(len(v.id) for v in found)
     for voice in found:
-        typer.echo(f"{voice.id:<{width}}  {', '.join(voice.languages):<14}  {voice.name}")
+        run.say(f"{voice.id:<{width}}  {', '.join(voice.languages):<14}  {voice.name}")
 
 
 @app.command()
-def schema() -> None:
+def schema(ctx: typer.Context) -> None:
     """The JSON Schema of the routine script format, for editors."""
     from voiceguide.script.routine import json_schema
 
-    typer.echo(json.dumps(json_schema(), indent=2))
+    run: Run = ctx.obj
+    run.say(json.dumps(json_schema(), indent=2))
 
 
-def _prepare(routine: Routine, minutes: float | None, loudness: float | None = None, quietly: bool = False) -> Session:
+def _prepare(
+    run: Run, routine: Routine, minutes: float | None, loudness: float | None = None, quietly: bool = False
+) -> Session:
     """`quietly`: without a progress bar, for a session prepared while another one's bar is shown."""
+    from functools import partial
+
+    from voiceguide.cli import progress
     from voiceguide.session import Options, prepare
-    from voiceguide.speech.clips import ClipCache
+    from voiceguide.speech.making import ClipMaker
 
-    progress = None if quietly else _synthesis_progress
-    return prepare(routine, Options(minutes=minutes, loudness=loudness), ClipCache(), progress)
-
-
-@contextmanager
-def _render_progress(total: int, name: str) -> Iterator[Callable[[int], None]]:
-    """A bar with the time left on stderr while a file is written, only when stderr is a terminal."""
-    if not sys.stderr.isatty():
-        yield lambda samples: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-
-    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task(f"Writing {name}", total=total)
-        yield lambda samples: progress.advance(task, samples)
-
-
-def _synthesis_progress(total: int) -> Callable[[], None]:
-    """A progress bar on stderr while clips are made, only when stderr is a terminal."""
-    if not sys.stderr.isatty():
-        return lambda: None
-    from rich.console import Console
-    from rich.progress import Progress
-
-    progress = Progress(console=Console(stderr=True), transient=True)
-    task = progress.add_task("Preparing speech", total=total)
-    progress.start()
-
-    def advance() -> None:
-        progress.advance(task)
-        if progress.tasks[0].completed >= total:
-            progress.stop()
-
-    return advance
+    bar = None if quietly else partial(progress.preparing_speech, run.environment)
+    return prepare(routine, Options(minutes=minutes, loudness=loudness), ClipMaker.for_environment(run.environment), bar)

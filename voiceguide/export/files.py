@@ -19,7 +19,7 @@ from pathlib import Path
 from voiceguide.export import tags as tagging
 from voiceguide.support.atomic import replacing
 from voiceguide.support.errors import MissingToolError, UsageError, VoiceguideError
-from voiceguide.support.interruptions import held, ignored_from_now
+from voiceguide.support.interruptions import held
 from voiceguide.export.playlist import Entry, m3u
 from voiceguide.support.quiet_pydub import pydub
 from voiceguide.render import Renderer, to_pcm16
@@ -88,16 +88,16 @@ def export(
     target: Path,
     settings: ExportSettings = ExportSettings(),
     progress: Progress | None = None,
-    last: bool = False,
+    committed: Callable[[], None] | None = None,
 ) -> None:
     """Write the session to `target` (format from its extension), and its transcript if asked.
 
-    `last`: see `writing`.
+    `committed`: see `writing`.
     """
     ffmpeg, kind = ready_to_write(target), format_of(target)
     renderer = Renderer(session)
     report = progress or (lambda samples: None)
-    with writing(target, last) as temporary:
+    with writing(target, committed) as temporary:
         if ffmpeg is None:
             _write_wav(renderer, temporary, report)
         else:
@@ -109,26 +109,23 @@ def export(
                 transcript.write_text(webvtt(session.timeline), encoding="utf-8")
 
 
-def write_playlist(folder: Path, entries: list[Entry], last: bool = False) -> Path:
+def write_playlist(folder: Path, entries: list[Entry], committed: Callable[[], None] | None = None) -> Path:
     playlist = folder / "playlist.m3u"
-    with writing(playlist, last) as temporary:
+    with writing(playlist, committed) as temporary:
         temporary.write_text(m3u(entries), encoding="utf-8")
     return playlist
 
 
 @contextmanager
-def writing(target: Path, last: bool = False) -> Iterator[Path]:
+def writing(target: Path, committed: Callable[[], None] | None = None) -> Iterator[Path]:
     """`atomic.replacing`, with the file system's refusals (full, read-only, no permission) said plainly.
 
-    `last`: nothing is left to do once this file is whole, so from then on Ctrl-C
-    is too late and ignored: an exit code other than 0 always means the old file
-    is still there.
+    `committed` is called the moment the file is in place, before an interruption
+    held back meanwhile takes effect: the caller decides what a late Ctrl-C means.
     """
     try:
-        with replacing(target) as temporary:
+        with replacing(target, committed) as temporary:
             yield temporary
-            if last:
-                ignored_from_now()
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise VoiceguideError(f"cannot write '{target}': {reason}; choose a folder with space you can write to")

@@ -333,7 +333,7 @@ def narrator(session: Session) -> Narrate:
 
     def narrate(text: str) -> Utterance:
         utterance = narration(session.routine, text)
-        session.clips.synthesize([utterance])
+        session.speech.synthesize([utterance])
         return utterance
 
     return narrate

@@ -1,27 +1,15 @@
-"""The speech engine: what voiceguide needs of one, and pyttsx3 providing it.
+"""What voiceguide needs of a speech engine, and how a voice is found among an engine's voices.
 
-On Linux pyttsx3 speaks through espeak-ng, and there voiceguide drives pyttsx3's
-own binding of the espeak-ng library phrase by phrase (see `_Espeak`); on other
-systems it uses pyttsx3's ordinary save-to-file loop.
+An engine names itself twice: `name` is how a user or the registry refers to it
+(`espeak`), and `identity()` names its build and version, which namespaces every
+clip in the cache, so a clip one engine made is never served for another.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import io
-import sys
-import tempfile
-import threading
-import wave
 from dataclasses import dataclass
-from importlib.metadata import version
-from pathlib import Path
-from types import ModuleType
-from typing import Protocol
+from typing import ClassVar, Protocol
 
-from voiceguide.support.errors import MissingToolError, SpeechError
-from voiceguide.support.interruptions import held
 from voiceguide.script.routine import Utterance
 
 
@@ -41,136 +29,24 @@ class Speech:
 
 
 class SpeechEngine(Protocol):
-    """What voiceguide needs of a text-to-speech engine."""
+    """What voiceguide needs of a text-to-speech engine.
+
+    Constructing one may be slow (loading a library or a model) and may raise
+    MissingToolError; `identity` must not need an instance, so a warm cache never starts one.
+    """
+
+    name: ClassVar[str]
+
+    @classmethod
+    def identity(cls) -> str:
+        """The engine, its version and anything else that changes its sound: part of every clip's cache key."""
+        ...
 
     def voices(self) -> list[VoiceInfo]: ...
 
-    def speak(self, utterance: Utterance) -> Speech: ...
-
-
-def install_hint() -> str:
-    if sys.platform == "darwin":
-        return "brew install espeak-ng"
-    return "sudo apt install espeak-ng (Debian/Ubuntu) or your system's espeak-ng package"
-
-
-class Pyttsx3Engine:
-    """Speech through pyttsx3, one phrase at a time, each returned whole or reported as failed.
-
-    Ctrl-C waits for the phrase: raised inside the engine's C callback, it would
-    be printed and lost.
-    """
-
-    def __init__(self) -> None:
-        try:
-            import pyttsx3
-
-            self._engine = pyttsx3.init()  # also initializes espeak-ng, which allows it once per process
-        except (ImportError, OSError, RuntimeError) as exc:
-            raise MissingToolError(f"no speech engine: espeak-ng is not installed ({exc}); install it with {install_hint()}")
-        self._default_voice = self._engine.getProperty("voice")
-        self._voices: list[VoiceInfo] | None = None
-        self._espeak = _Espeak(_espeak_binding()) if sys.platform.startswith("linux") else None
-
-    @staticmethod
-    def identity() -> str:
-        """Names the engine and its version, without starting it: part of every clip's cache key."""
-        engine = f"pyttsx3-{version('pyttsx3')}"
-        if sys.platform.startswith("linux"):
-            with contextlib.suppress(ImportError, OSError, RuntimeError):
-                return f"{engine}/espeak-ng-{_espeak_binding().Info(None).decode()}"
-        return f"{engine}/{sys.platform}"
-
-    def voices(self) -> list[VoiceInfo]:
-        if self._voices is None:
-            self._voices = [
-                VoiceInfo(str(v.id), str(v.name), tuple(str(lang) for lang in (v.languages or ())))
-                for v in self._engine.getProperty("voices")
-            ]
-        return self._voices
-
     def speak(self, utterance: Utterance) -> Speech:
-        voice = self._default_voice if utterance.voice is None else find_voice(self.voices(), utterance.voice).id
-        with held():
-            if self._espeak is not None:
-                return self._espeak.speak(utterance, voice)
-            return self._through_pyttsx3_loop(utterance, voice)
-
-    def _through_pyttsx3_loop(self, utterance: Utterance, voice: str) -> Speech:
-        from voiceguide.support.quiet_pydub import pydub
-
-        self._engine.setProperty("voice", voice)
-        self._engine.setProperty("rate", utterance.rate)
-        self._engine.setProperty("volume", utterance.volume)
-        with tempfile.TemporaryDirectory(prefix="voiceguide-") as scratch:
-            wav = Path(scratch) / "speech.wav"
-            with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 may print "Audio saved to ..."
-                self._engine.save_to_file(utterance.text, str(wav))
-                self._engine.runAndWait()
-            try:
-                said = pydub().AudioSegment.from_file(str(wav)).set_channels(1).set_sample_width(2)
-            except (OSError, EOFError, IndexError, wave.Error) as exc:
-                raise SpeechError(f"the speech engine wrote no usable audio for '{utterance.text[:60]}' ({exc})")
-        return Speech(said.raw_data, said.frame_rate)
-
-
-def _espeak_binding() -> ModuleType:
-    from pyttsx3.drivers import _espeak
-
-    return _espeak
-
-
-class _Espeak:
-    """pyttsx3's binding of the espeak-ng library, driven without pyttsx3's loop.
-
-    That loop polls every 10 ms, longer than espeak takes to speak most phrases,
-    and may start a phrase while espeak's own thread still reports the last one
-    as playing, which cancels it; espeak_Synchronize polls too, every 20 ms.
-    Here a callback collects each phrase's audio on espeak's thread and says
-    when its last buffer has come. No SSML or phoneme flag is ever passed, so
-    markup in a script is read as text.
-    """
-
-    ATTEMPTS = 3
-    TIMEOUT = 60.0
-    """Seconds one phrase may take: the longest allowed is spoken in a second or two."""
-
-    def __init__(self, library: ModuleType) -> None:
-        self._library = library
-        self._audio: list[bytes] = []
-        self._finished = threading.Event()
-
-    def speak(self, utterance: Utterance, voice: str) -> Speech:
-        espeak = self._library
-        if espeak.SetVoiceByName(voice.encode()) != espeak.EE_OK:
-            raise SpeechError(f"espeak-ng could not load the voice '{voice}'")
-        espeak.SetParameter(espeak.RATE, utterance.rate, 0)
-        espeak.SetParameter(espeak.VOLUME, round(utterance.volume * 100), 0)
-        for _ in range(self.ATTEMPTS):
-            espeak.SetSynthCallback(self._collect)  # every time: another pyttsx3 engine may have taken it
-            self._audio = []
-            self._finished.clear()
-            espeak.Synth(utterance.text, flags=espeak.ENDPAUSE | espeak.CHARS_UTF8)
-            if self._finished.wait(self.TIMEOUT) and self._audio:
-                return Speech(b"".join(self._audio), ESPEAK_RATE)
-            espeak.Cancel()
-            espeak.Synchronize()
-        raise SpeechError(f"the speech engine did not finish '{utterance.text[:60]}' after {self.ATTEMPTS} tries")
-
-    def _collect(self, samples: ctypes.Array, count: int, events: ctypes.Array) -> int:
-        """espeak's callback, on espeak's thread: a buffer of 16-bit samples and the events in it."""
-        if count > 0:
-            self._audio.append(ctypes.string_at(samples, count * 2))
-        index = 0
-        while events[index].type != self._library.EVENT_LIST_TERMINATED:
-            if events[index].type == self._library.EVENT_MSG_TERMINATED:
-                self._finished.set()
-            index += 1
-        return 0
-
-
-ESPEAK_RATE = 22050
-"""The rate espeak-ng speaks at (pyttsx3 assumes it too)."""
+        """The utterance spoken whole, or SpeechError; called from one thread at a time."""
+        ...
 
 
 def find_voice(voices: list[VoiceInfo], wanted: str) -> VoiceInfo:

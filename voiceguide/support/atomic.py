@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,11 +18,12 @@ from voiceguide.support.interruptions import held
 
 
 @contextmanager
-def replacing(target: Path) -> Iterator[Path]:
+def replacing(target: Path, then: Callable[[], None] | None = None) -> Iterator[Path]:
     """A temporary path beside `target`; renamed onto it only if the block finishes.
 
     On any failure or interruption the temporary file is removed and an existing
-    `target` is left exactly as it was.
+    `target` is left exactly as it was. `then` is called right after the rename,
+    while interruptions are still held.
     """
     temporary = None
     try:
@@ -31,6 +32,8 @@ def replacing(target: Path) -> Iterator[Path]:
         yield temporary
         with held():
             os.replace(temporary, target)
+            if then is not None:
+                then()
     finally:
         _remove(temporary)
 

@@ -1,0 +1,141 @@
+"""Making clips: an engine speaks each missing line; the speech is trimmed, levelled and stored.
+
+A clip's first sample is its first sound: the silence engines put around words is
+trimmed, so an event's start is the moment the voice is heard. Every clip is
+stored at the reference loudness, so rendering a session is only gains.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from voiceguide.audio import levels
+from voiceguide.script.routine import Utterance
+from voiceguide.speech.cache import ClipCache
+from voiceguide.speech.engine import Speech, SpeechEngine, VoiceInfo
+from voiceguide.speech.engines import engine_named
+from voiceguide.support.environment import Environment
+from voiceguide.support.errors import SpeechError, VoiceguideError
+from voiceguide.support.quiet_pydub import pydub
+from voiceguide.support.units import SAMPLE_RATE
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    import numpy as np
+
+SILENCE_DBFS = -50.0
+"""Samples quieter than this at either end of a clip are trimmed away."""
+LEVELLERS = 2
+"""Threads trimming, levelling and storing clips while the engine speaks: one per core here."""
+AHEAD = 16
+"""Phrases the engine may speak ahead of the levellers (a few MB at most), so it never waits for them."""
+
+
+class ClipMaker:
+    """One engine's clips: read from the cache (namespaced by the engine's identity), made when missing."""
+
+    def __init__(self, folder: Path, engine: type[SpeechEngine]) -> None:
+        self.cache = ClipCache(folder, engine.identity())
+        self._engine_class = engine
+        self._engine: SpeechEngine | None = None
+
+    @classmethod
+    def for_environment(cls, environment: Environment) -> ClipMaker:
+        """The chosen engine's clips, in the environment's cache folder."""
+        return cls(environment.cache_folder, engine_named(environment.engine))
+
+    @property
+    def engine(self) -> SpeechEngine:
+        """The engine, started on first use: a warm cache never needs it."""
+        if self._engine is None:
+            self._engine = self._engine_class()
+        return self._engine
+
+    def voices(self) -> list[VoiceInfo]:
+        return self.engine.voices()
+
+    def synthesize(self, utterances: Iterable[Utterance], on_clip: Callable[[], None] = lambda: None) -> None:
+        """Make and store every clip not yet cached; `on_clip` is called as each is stored."""
+        todo = self.cache.missing(utterances)
+        if not todo:
+            return
+        try:
+            self._make(todo, on_clip)
+        except OSError as exc:
+            raise VoiceguideError(
+                f"cannot write the speech cache in '{self.cache.folder}': {exc.strerror or exc}; "
+                "set VOICEGUIDE_CACHE_DIR to a folder you can write to"
+            )
+
+    def _make(self, todo: list[Utterance], on_clip: Callable[[], None]) -> None:
+        """This thread only feeds the engine; LEVELLERS threads make each phrase a clip and store it.
+
+        Levelling a line costs more than speaking it, and numpy lets go of the
+        interpreter in its long loops, so the engine's own thread and the levellers keep
+        both cores busy.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.cache.folder.mkdir(parents=True, exist_ok=True)
+        with ThreadPoolExecutor(LEVELLERS, thread_name_prefix="voiceguide-levels") as levellers:
+            storing: deque[Future[None]] = deque()
+            try:
+                for utterance in todo:
+                    speech = self.engine.speak(utterance)
+                    if len(storing) == AHEAD:
+                        storing.popleft().result()
+                        on_clip()
+                    storing.append(levellers.submit(self._store_levelled, utterance, speech))
+                while storing:
+                    storing.popleft().result()
+                    on_clip()
+            finally:
+                for waiting in storing:  # after a failure or Ctrl-C, only what has begun is finished
+                    waiting.cancel()
+
+    def _store_levelled(self, utterance: Utterance, speech: Speech) -> None:
+        """The clip, trimmed and at the reference level, and its cell energies beside it.
+
+        The level follows the utterance's volume (volume 0.5 sits 6 dB below the
+        reference), so a script's volume keeps its meaning after levelling.
+        """
+        import numpy as np
+
+        clip = levels.levelled(_trimmed(speech, utterance), levels.SPEECH_LUFS + 20 * math.log10(utterance.volume))
+        self.cache.store(utterance, np.round(clip.samples * 32767).astype(np.int16), clip.cells)
+
+
+def _trimmed(speech: Speech, utterance: Utterance) -> np.ndarray:
+    """What the engine said, at 44.1 kHz as float32, without the silence around the words."""
+    import numpy as np
+
+    samples = _at_session_rate(speech)
+    threshold = 32767 * 10 ** (SILENCE_DBFS / 20)
+    loud = (samples > threshold) | (samples < -threshold)
+    if not loud.any():
+        raise SpeechError(f"the speech engine produced silence for '{utterance.text}'; check the voice and volume")
+    first, end = int(loud.argmax()), len(loud) - int(loud[::-1].argmax())
+    return samples[first:end].astype(np.float32) / 32768
+
+
+def _at_session_rate(speech: Speech) -> np.ndarray:
+    """The speech's samples at 44.1 kHz.
+
+    espeak speaks at 22.05 kHz: doubling that rate here gives exactly what pydub
+    gives (audioop's linear interpolation), several times sooner.
+    """
+    import numpy as np
+
+    if speech.rate * 2 != SAMPLE_RATE or not speech.pcm:
+        segment = pydub().AudioSegment(data=speech.pcm, sample_width=2, frame_rate=speech.rate, channels=1)
+        return np.frombuffer(segment.set_frame_rate(SAMPLE_RATE).raw_data, dtype="<i2")
+    half = np.frombuffer(speech.pcm, dtype="<i2")
+    doubled = np.empty(2 * len(half) - 1, dtype=np.int16)
+    doubled[0::2] = half
+    doubled[1::2] = (half[:-1].astype(np.int32) + half[1:]) >> 1
+    return doubled
