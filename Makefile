@@ -18,4 +18,6 @@ demo: setup
 	$(BIN)/voiceguide export headache -o headache.mp3
 
 test: setup
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest

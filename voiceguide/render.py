@@ -18,7 +18,7 @@ from voiceguide.audio import levels
 from voiceguide.audio.bed import BELOW_SPEECH_DB, Bed
 from voiceguide.session import Session
 from voiceguide.script.routine import Utterance
-from voiceguide.timeline import SoundEvent, SpeechEvent
+from voiceguide.timeline import FadeEvent, SoundEvent, SpeechEvent
 from voiceguide.support.units import to_samples
 
 BLOCK = 8192
@@ -50,7 +50,7 @@ class Renderer:
         fade = max(to_samples(FADE_SECONDS), 1)
         self._fade_in = (0.5 - 0.5 * np.cos(np.linspace(0, np.pi, fade))).astype(np.float32)
         self._bed = self._ambience(session)
-        self._fade_out = (timeline.fade.start, timeline.fade.end) if timeline.fade else None
+        self._fade_out = timeline.fade
         self._correct(session.loudness)
 
     def _ambience(self, session: Session) -> Bed | None:
@@ -87,7 +87,7 @@ class Renderer:
             audible = -(-self.duration // levels.GRID)
             cells[:audible] += self._bed.cell_energies(audible)
         if self._fade_out:
-            cells *= self._fade_gains(np.arange(len(cells)) * levels.GRID + levels.GRID // 2) ** 2
+            cells *= self._fade_gains(self._fade_out, np.arange(len(cells)) * levels.GRID + levels.GRID // 2) ** 2
         measured = levels.gated_loudness(cells)
         if measured == float("-inf"):
             return
@@ -99,9 +99,10 @@ class Renderer:
             self._bed.louder(correction)
         self._decoded.clear()
 
-    def _fade_gains(self, positions: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _fade_gains(fade: FadeEvent, positions: np.ndarray) -> np.ndarray:
         """1 before the fade-out, easing (a quarter cosine) to 0 at its end and after."""
-        start, end = self._fade_out
+        start, end = fade.start, fade.end
         progress = np.clip((positions - start) / max(end - start, 1), 0.0, 1.0)
         return np.cos(progress * np.pi / 2).astype(np.float32)
 
@@ -120,8 +121,8 @@ class Renderer:
                 out[lo - position : hi - position] += sound[lo - event.start : hi - event.start]
         if self._bed:
             out += self._bed.read(position, frames)
-        if self._fade_out and end > self._fade_out[0]:
-            out *= self._fade_gains(np.arange(position, end))
+        if self._fade_out and end > self._fade_out.start:
+            out *= self._fade_gains(self._fade_out, np.arange(position, end))
         return out
 
     def blocks(self, start: int = 0, size: int = BLOCK) -> Iterator[np.ndarray]:

@@ -74,7 +74,9 @@ def prepare(routine: Routine, options: Options, speech: ClipMaker, progress: Pro
 
 def _check_cues(routine: Routine, plan: list[Segment], sounds: cues.CueSet) -> None:
     """Every cue exists: a built-in one, or a readable sound file inside the script's folder."""
-    wanted = [(name, None, ("chimes", field), "cue") for field, name in routine.chimes if name != "none"]
+    wanted: list[tuple[str, Any, tuple[str, ...], str]] = [
+        (name, None, ("chimes", field), "cue") for field, name in routine.chimes if name != "none"
+    ]
     wanted += [(name, step, (), "cue") for name, step in chimes(plan) if isinstance(step, ChimeStep)]
     if routine.ambience:
         wanted.append((routine.ambience.sound, None, ("ambience", "sound"), "ambience"))

@@ -133,7 +133,7 @@ def _tapered(routine: Routine, plan: list[Segment]) -> list[Segment]:
                 reminder=segment.reminder and scaled(segment.reminder, progress),
                 countdown=tuple(scaled(u, progress) for u in segment.countdown),
             )
-        else:
+        elif isinstance(segment, (Speak, Phase)):
             tapered[index] = replace(segment, utterance=scaled(segment.utterance, progress))
     return tapered
 

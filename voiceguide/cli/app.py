@@ -173,8 +173,8 @@ def _play(environment: Environment, session: Session, speaker: Speaker, start: i
 @app.command()
 def export(
     ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write (.mp3, .wav, .ogg or .opus, .m4a); with --all, a folder.")],
     routine: Annotated[Optional[str], typer.Argument(help="A built-in routine name or a path to a .yaml file.", show_default=False)] = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write (.mp3, .wav, .ogg or .opus, .m4a); with --all, a folder.")] = ...,
     minutes: MinutesOpt = None,
     loudness: LoudnessOpt = None,
     bitrate: Annotated[int, typer.Option(help="Constant bitrate in kbps (MP3, M4A, Ogg).", min=32, max=320)] = 96,

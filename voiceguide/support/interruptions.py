@@ -40,13 +40,13 @@ def held() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    arrived: list[int] = []
+    arrived: list[signal.Signals] = []
     previous = {}
     for signum in SIGNALS:
         handler = signal.getsignal(signum)
         if callable(handler):
             previous[signum] = handler
-            signal.signal(signum, lambda number, frame: arrived.append(number))
+            signal.signal(signum, lambda number, frame: arrived.append(signal.Signals(number)))
     try:
         yield
     finally:
