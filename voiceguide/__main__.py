@@ -1,19 +1,22 @@
-"""The program's entry, as `voiceguide` and as `python -m voiceguide`.
+"""The program's entry, as `voiceguide` and as `python -m voiceguide`: the process-wide policy lives here.
 
 Ctrl-C and SIGTERM are answered from the first moment: on a busy machine the
 command line's imports take a noticeable time, and an interruption then must end
-like one during the work (a message and exit 130), never in a traceback.
-Freed memory is kept for reuse from the start too (see memory).
+like one during the work (a message and exit 130), never in a traceback. Freed
+memory is kept for reuse from the start too (see support.memory). Nothing below
+this module changes signal handlers for good, redirects file descriptors or
+reads the process's environment except through voiceguide.cli.
 """
 
+import signal
 import sys
+from types import FrameType
 
-from voiceguide.support import interruptions
-from voiceguide.support import memory
+from voiceguide.support import interruptions, memory
 
 
 def main() -> None:
-    interruptions.answer_sigterm_like_ctrl_c()
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     memory.keep_freed_memory()
     try:
         from voiceguide.cli.app import app
@@ -23,7 +26,24 @@ def main() -> None:
         print(interruptions.MESSAGE, file=sys.stderr)
         sys.exit(interruptions.EXIT_CODE)
     finally:
-        interruptions.ignored_from_now()
+        _ignore_interruptions_from_now()
+
+
+def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _ignore_interruptions_from_now() -> None:
+    """The work is over: a late Ctrl-C must not turn a finished command into a traceback.
+
+    Python also remembers a KeyboardInterrupt raised inside code it compiled from
+    a string (dataclasses, typing and pydantic make classes that way) as never
+    handled, even when it was, and would end the process by SIGINT instead of with
+    its exit code; running a string resets that memory.
+    """
+    for signum in interruptions.SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    exec("")
 
 
 if __name__ == "__main__":

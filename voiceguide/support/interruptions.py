@@ -1,8 +1,7 @@
 """Ctrl-C and SIGTERM: how they end the program, and holding them back where they must not cut.
 
-Both raise KeyboardInterrupt (SIGTERM through `answer_sigterm_like_ctrl_c`, which
-only the entry point calls), so both clean up partial files, and both end in
-MESSAGE and exit code 130. Raised between creating a temporary file and taking
+Both raise KeyboardInterrupt (the entry point, `voiceguide.__main__`, makes SIGTERM
+do so), so both clean up partial files, and both end in MESSAGE and exit code 130. Raised between creating a temporary file and taking
 charge of it, a KeyboardInterrupt would leave the file behind; raised inside a C
 callback (the speech engine's), it would be printed and lost. Inside `held()` a
 signal is noted instead, and raised as the block ends. Every context here puts
@@ -20,14 +19,6 @@ from types import FrameType
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 EXIT_CODE = 130
 MESSAGE = "voiceguide: interrupted"
-
-
-def answer_sigterm_like_ctrl_c() -> None:
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-
-
-def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 @contextmanager
@@ -85,16 +76,3 @@ def until_done() -> Iterator[Callable[[], None]]:
         for signum, handler in previous.items():
             if handler is not None:
                 signal.signal(signum, handler)
-
-
-def ignored_from_now() -> None:
-    """For the entry point, when the work is over: a late Ctrl-C must not turn a finished command into a traceback.
-
-    Python also remembers a KeyboardInterrupt raised inside code it compiled from
-    a string (dataclasses, typing and pydantic make classes that way) as never
-    handled, even when it was, and would end the process by SIGINT instead of with
-    its exit code; running a string resets that memory.
-    """
-    for signum in SIGNALS:
-        signal.signal(signum, signal.SIG_IGN)
-    exec("")
