@@ -79,14 +79,14 @@ def high_water_kb(pid: int) -> int:
 
 def floor(pcm: Path, out: Path) -> Run:
     """ffmpeg encoding raw PCM exactly as `voiceguide export` has it encode its stream."""
-    from voiceguide.export.files import CODECS
+    from voiceguide.export.sinks.ffmpeg import MP3
     from voiceguide.support.units import SAMPLE_RATE
 
     start = time.perf_counter()
     subprocess.run(
         ["ffmpeg", "-hide_banner", "-nostats", "-loglevel", "error", "-y",
          "-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", str(pcm),
-         "-ac", "1", "-b:a", "96k", *CODECS["mp3"], str(out)],
+         "-ac", "1", "-b:a", "96k", *MP3, str(out)],
         check=True,
     )
     return Run(time.perf_counter() - start, 0.0)

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from voiceguide.audio import levels
 from voiceguide.cli.app import app
 from voiceguide.export.files import ExportSettings, export
+from voiceguide.export.formats import FORMATS
 from voiceguide.render import Renderer, to_pcm16
 from voiceguide.script.routine import load_routine
 from voiceguide.session import Options, Session, prepare
@@ -216,20 +217,34 @@ def test_ogg_opus_and_m4a_carry_the_title_and_chapters_too(tmp_path, exported, s
     assert [c["tags"]["title"] for c in probed["chapters"]] == ["Export check", "Right hand", "Left hand"]
 
 
-def test_the_cli_export_writes_the_file_and_says_where(tmp_path, script):
+CODEC_OF = {"mp3": "mp3", "wav": "pcm_s16le", "ogg": "opus", "opus": "opus", "m4a": "aac"}
+"""The codec ffprobe should find in each registered format; a new format must say its own here."""
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_the_cli_export_writes_the_file_and_says_where(tmp_path, script, suffix):
     path = script(ROUTINE)
-    target = tmp_path / "out.mp3"
+    target = tmp_path / f"out.{suffix}"
     result = CliRunner().invoke(app, ["export", str(path), "-o", str(target), "--minutes", "1", "--bitrate", "64"])
 
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"{target}  (1:00, 3 chapters)")
+    assert ffprobe(target)["streams"][0]["codec_name"] == CODEC_OF[suffix]
     assert abs(len(decoded(target)) - 60 * SAMPLE_RATE) <= MP3_FRAME
+    assert [p.name for p in tmp_path.iterdir() if p.name != path.name] == [target.name]  # no temporary left over
 
 
 def test_an_unknown_extension_is_refused_before_any_work(tmp_path, script):
     result = CliRunner().invoke(app, ["export", str(script(ROUTINE)), "-o", str(tmp_path / "out.flac")])
     assert result.exit_code == 2
     assert "end the name with .mp3, .wav, .ogg, .opus, .m4a" in result.stderr
+
+
+def test_an_unknown_format_for_all_is_refused_with_the_known_ones(tmp_path):
+    result = CliRunner().invoke(app, ["export", "--all", "-o", str(tmp_path / "phone"), "--format", "flac"])
+    assert result.exit_code == 2
+    assert result.stderr == "voiceguide: --format must be one of mp3, wav, ogg, opus, m4a\n"
+    assert not (tmp_path / "phone").exists()
 
 
 def test_a_folder_that_does_not_exist_is_refused_before_any_speech_is_made(tmp_path, script, monkeypatch):

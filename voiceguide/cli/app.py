@@ -216,12 +216,13 @@ def _export_all(
     from concurrent.futures import ThreadPoolExecutor
 
     from voiceguide.script import library
-    from voiceguide.export.files import FORMATS, ffmpeg_for, write_playlist
+    from voiceguide.export.files import write_playlist
+    from voiceguide.export.formats import FORMATS
     from voiceguide.export.playlist import Entry
 
     if file_format not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
-    ffmpeg_for(file_format)  # missing, it is said before any speech is made
+    FORMATS[file_format].check_tools()  # a missing ffmpeg is said before any speech is made
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -1,0 +1,1 @@
+"""The sinks, one per file: each opens on a path and yields a `Sink` (see `export.sink`)."""
