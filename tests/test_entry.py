@@ -6,10 +6,10 @@ import io
 import os
 import pty
 import re
-import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -87,38 +87,46 @@ def test_ctrl_c_while_preparing_speech_shows_the_cursor_and_ends_the_line(script
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     os.close(terminal)
+    screen = Screen(controller)  # read all along: a terminal nobody reads fills up and stops the writer
     try:
-        screen = read_until(controller, b"Preparing speech")
+        screen.wait_for(b"Preparing speech")
         process.send_signal(signal.SIGINT)
-        assert process.wait(30) == 130
-        screen += read_rest(controller)
+        assert process.wait(60) == 130
     finally:
         process.kill()
-        os.close(controller)
+        screen.close()
+    screen = screen.seen
     assert screen.rfind(b"\x1b[?25l") < screen.rfind(b"\x1b[?25h"), "the cursor is shown again"
     text = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", screen)  # what remains once the bar's erasing is done
     assert re.split(rb"[\r\n]", text.rstrip(b"\r\n"))[-1] == b"voiceguide: interrupted", "the message on a line of its own"
     assert not (tmp_path / "long.mp3").exists()
 
 
-def read_until(terminal: int, text: bytes, timeout: float = 30.0) -> bytes:
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while text not in seen:
-        assert time.monotonic() < deadline, f"{text!r} never appeared: {seen[-400:]!r}"
-        if select.select([terminal], [], [], 0.1)[0]:
-            seen += os.read(terminal, 65536)
-    return seen
+class Screen:
+    """What a program writes to a terminal, read on a thread until the program closes it."""
 
+    def __init__(self, terminal: int) -> None:
+        self._terminal = terminal
+        self.seen = b""
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
-def read_rest(terminal: int) -> bytes:
-    seen = b""
-    while select.select([terminal], [], [], 0.5)[0]:
-        try:
-            chunk = os.read(terminal, 65536)
-        except OSError:  # the other end is closed
-            break
-        if not chunk:
-            break
-        seen += chunk
-    return seen
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self._terminal, 65536)
+            except OSError:  # the program closed its end
+                return
+            if not chunk:
+                return
+            self.seen += chunk
+
+    def wait_for(self, text: bytes, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.seen:
+            assert time.monotonic() < deadline, f"{text!r} never appeared: {self.seen[-400:]!r}"
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        self._reader.join(10)
+        os.close(self._terminal)

@@ -88,13 +88,19 @@ class ClipCache:
 
 
 def _whole_clip(path: Path) -> bool:
-    """Whether a cache entry is a complete clip; a damaged one is removed so it can be made again."""
+    """Whether a cache entry is a complete clip; a damaged one is removed so it can be made again.
+
+    A missing entry is found by `stat`, not by a failing `wave.open`: that leaves a
+    half-made reader whose `__del__` runs, and a Ctrl-C arriving there would be lost.
+    """
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return False
     try:
         with wave.open(str(path), "rb") as clip:
             whole = clip.getnframes() > 0 and (clip.getframerate(), clip.getnchannels()) == (SAMPLE_RATE, 1)
-            whole = whole and path.stat().st_size >= 44 + 2 * clip.getnframes()
-    except FileNotFoundError:
-        return False
+            whole = whole and size >= 44 + 2 * clip.getnframes()
     except (OSError, EOFError, wave.Error):
         whole = False
     if not whole:
