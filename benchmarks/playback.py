@@ -39,7 +39,7 @@ from voiceguide.script import library  # noqa: E402
 from voiceguide.support.errors import VoiceguideError  # noqa: E402
 from voiceguide.render import Renderer  # noqa: E402
 from voiceguide.session import Options, Session, prepare  # noqa: E402
-from voiceguide.live.speakers import PLAYERS  # noqa: E402
+from voiceguide.live.speakers import SPEAKERS  # noqa: E402
 from voiceguide.speech.clips import ClipCache  # noqa: E402
 from voiceguide.support.units import SAMPLE_RATE  # noqa: E402
 
@@ -115,7 +115,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--routine", default="headache")
     parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--players", nargs="+", choices=PLAYERS, default=list(PLAYERS))
+    parser.add_argument("--players", nargs="+", choices=list(SPEAKERS), default=list(SPEAKERS))
     args = parser.parse_args()
     os.environ.setdefault("VOICEGUIDE_CACHE_DIR", tempfile.mkdtemp(prefix="voiceguide-bench-cache-"))
     try:  # a length the routine cannot fit is said before minutes of measuring, not after

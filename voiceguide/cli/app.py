@@ -118,15 +118,17 @@ def play(
 ) -> None:
     """Play a session through the speakers. Keys: space pause, n/p section, +/- volume, q stop."""
     from voiceguide.script import library
-    from voiceguide.live.speakers import PLAYERS, open_speaker
+    from voiceguide.cli.quiet import quiet_stderr
+    from voiceguide.live.speakers import SPEAKERS, open_speaker
 
     from voiceguide.live.player import chapter_named
 
-    if player not in PLAYERS:
-        raise UsageError(f"--player must be {' or '.join(PLAYERS)}")
+    if player not in SPEAKERS:
+        raise UsageError(f"--player must be {' or '.join(SPEAKERS)}")
     session = _prepare(library.load(routine), minutes, loudness)
     start = chapter_named(session.timeline, section).start if section else 0
-    speaker = open_speaker(player)
+    with quiet_stderr():  # ALSA prints a page of errors while it looks for a device
+        speaker = open_speaker(player)
     try:
         _play(session, speaker, start)
     finally:
