@@ -137,12 +137,14 @@ def play(
 
 def _play(session: Session, speaker: Speaker, start: int) -> None:
     from voiceguide.live.console import follow
+    from voiceguide.live.inputs import listening
     from voiceguide.live.player import Player, narrator
     from voiceguide.render import Renderer
 
     live = Player(Renderer(session), speaker, narrator(session))
     live.start(start)
-    follow(live, session.routine.title)
+    with listening(live, sys.stdin):  # the keys, when stdin is a terminal
+        follow(live, session.routine.title, sys.stdout)
 
 
 @app.command()

@@ -1,7 +1,7 @@
 """Blocks to speaker: a live session with pause, resume, jumps and volume, on a clock of samples.
 
-The `Player` is the one interface to a session in progress: the keys and the tests
-both call its methods. It hands the speaker the renderer's own blocks, so what is
+The `Player` is the one interface to a session in progress: the inputs (`inputs/`)
+and the tests both call its methods. It hands the speaker the renderer's own blocks, so what is
 heard is the exported audio sample for sample, apart from what the controls add
 (the pause tone, a jump's announcement, a volume other than 0 dB). Where the session
 is comes from the count of samples the speaker has played, never from the wall clock.
@@ -79,7 +79,7 @@ class _Stretch:
 class Player:
     """A session in progress: start it, control it, ask where it is, wait for its end.
 
-    Thread-safe: the speaker pulls `fill` from its own thread while keys (or tests) call
+    Thread-safe: the speaker pulls `fill` from its own thread while inputs (or tests) call
     the controls from theirs. The Player's lock is private and guards its stream and the
     renderer (which is not thread-safe). The speaker's lock, when both are needed, is
     always taken first: the speaker holds it around `fill`, and a control that changes
@@ -149,9 +149,11 @@ class Player:
     def volume_down(self) -> None:
         self._set_volume(self._volume_db - VOLUME_STEP_DB)
 
-    def stop(self) -> None:
+    def stop(self, error: BaseException | None = None) -> None:
+        """End the session now; with `error` (a control that failed on an input's thread), wait() raises it."""
         with self._lock:
             self._stopped = True
+            self._error = self._error or error
             self._over.set()
 
     def wait(self, timeout: float | None = None) -> bool:
