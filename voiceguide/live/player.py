@@ -107,7 +107,10 @@ class Player:
         """Samples handed to the speaker so far."""
         self._stretches: deque[_Stretch] = deque(maxlen=HISTORY)
         self._added = np.zeros(0, np.float32)
+        """A sound the controls added (a fade, the pause tone, an announcement), played before the session goes on."""
         self._added_at = 0
+        self._added_from = 0
+        """The stream's sample where the added sound begins."""
         self._paused = False
         self._stopped = False
         self._volume_db = 0.0
@@ -266,7 +269,7 @@ class Player:
                 last = self._stretches[-1]
                 last.length = min(last.length, cut - last.start)
             self._stream = cut
-            self._added = self._added[:0]
+            self._added_at = min(max(cut - self._added_from, 0), len(self._added))  # an added sound resumes at the cut
 
     def _pause_here(self) -> None:
         if not self._paused:
@@ -281,6 +284,7 @@ class Player:
         """Fade out what was about to play, play `sound`, then go on from `position` (or stay paused)."""
         self._added = np.concatenate([self._upcoming(FADE) * self._fade_out, sound])
         self._added_at = 0
+        self._added_from = self._stream
         self._position = position
         self._paused = paused
 
