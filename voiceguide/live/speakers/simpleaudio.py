@@ -40,7 +40,7 @@ class SimpleaudioSpeaker:
     the computer's, the session drifts by the difference (tens of ppm); miniaudio does
     not. Where a chunk would grow past MAX_CHUNK without a silence, it is cut anyway. A chunk is made just before it is due, so a volume
     change is heard from the next silence on. A stopped chunk still sounds for the
-    ~200 ms its stream has buffered, so after a take-back the next one waits for it.
+    ~200 ms its stream has buffered, so after an interruption the next one waits for it.
     """
 
     MIN_CHUNK = 3 * SAMPLE_RATE
@@ -74,7 +74,7 @@ class SimpleaudioSpeaker:
         self._next = 0
         """The stream's sample where the next chunk begins."""
         self._anchor: tuple[float, int] | None = None
-        """When the first chunk since the start (or the latest take-back) began, and its first sample."""
+        """When the first chunk since the start (or the latest interruption) began, and its first sample."""
         self._wake = threading.Event()
         self._closed = False
         self._play_buffer(b"\0\0").stop()  # opens the device now, so a missing one is reported before playing
@@ -126,7 +126,7 @@ class SimpleaudioSpeaker:
         return began + (position - first) / SAMPLE_RATE
 
     def _sleep_until(self, moment: float, generation: int) -> bool:
-        """Wait for `moment`; False if a take-back (or close) came first."""
+        """Wait for `moment`; False if an interruption (or close) came first."""
         while generation == self._generation and not self._closed:
             delay = moment - time.monotonic()
             if delay <= 0:
@@ -153,7 +153,7 @@ class SimpleaudioSpeaker:
                 return audio, audio[:0], True
 
     def _wait_stopped(self, generation: int) -> bool:
-        """Wait until stopped chunks are silent; False if a take-back (or close) came first."""
+        """Wait until stopped chunks are silent; False if an interruption (or close) came first."""
         while any(c.play.is_playing() for c in self._stopping):
             if generation != self._generation or self._closed:
                 return False
@@ -176,7 +176,7 @@ class SimpleaudioSpeaker:
         self._next += len(chunk)
 
     def _wait_heard(self, generation: int) -> bool:
-        """Wait until every chunk has played; False if a take-back (or close) came first."""
+        """Wait until every chunk has played; False if an interruption (or close) came first."""
         while generation == self._generation and not self._closed:
             if not any(c.play and c.play.is_playing() for c in self._playing):
                 return True
