@@ -56,13 +56,19 @@ class Keys:
     def _read(self, player: Player) -> None:
         while not self._stopping.is_set():
             if select.select([self._fd], [], [], POLL)[0]:
-                command = KEYS.get(os.read(self._fd, 1).decode(errors="ignore"))
+                key = os.read(self._fd, 1)
+                if not key:
+                    return  # the terminal hung up: no more keys, and no busy loop
+                command = KEYS.get(key.decode(errors="ignore"))
                 if command and not self._stopping.is_set():
                     obey(player, command)
 
     def stop(self) -> None:
-        """The reader ends within POLL (or once the command it is giving is done); the terminal is restored even if
-        an interruption cuts the wait short."""
+        """The reader ends within POLL, or once the command it is giving is done.
+
+        It is waited for before the terminal is restored (restored under a pending select,
+        a key could wait for Enter), and the terminal is restored even if Ctrl-C cuts the wait.
+        """
         import termios
 
         self._stopping.set()

@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 from voiceguide.live.speakers.miniaudio import MiniaudioSpeaker
 from voiceguide.live.speakers.simpleaudio import SimpleaudioSpeaker
-from voiceguide.live.speakers.speaker import Change, Done, Source, Speaker
+from voiceguide.live.speakers.speaker import Speaker
 
-__all__ = ["SPEAKERS", "Change", "Done", "Source", "Speaker", "open_speaker"]
+__all__ = ["SPEAKERS", "Speaker", "open_speaker"]
 
 SPEAKERS: dict[str, Callable[[], Speaker]] = {
     "miniaudio": MiniaudioSpeaker,
