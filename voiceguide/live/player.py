@@ -355,11 +355,17 @@ def _containing(events: Sequence[Timed], starts: list[int], at: int) -> Timed | 
 
 
 def narrator(session: Session) -> Narrate:
-    """Lines in the routine's own voice, through the session's clip cache: made once, then cached."""
+    """Lines in the routine's own voice, through the session's clip cache: made once, then cached.
+
+    Inputs give commands from their own threads, and the speech engine takes one phrase
+    from one thread at a time (shared/DESIGN.md), so two jumps at once synthesize in turn.
+    """
+    one_at_a_time = threading.Lock()
 
     def narrate(text: str) -> Utterance:
         utterance = narration(session.routine, text)
-        session.clips.synthesize([utterance])
+        with one_at_a_time:
+            session.clips.synthesize([utterance])
         return utterance
 
     return narrate
