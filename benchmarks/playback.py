@@ -35,13 +35,13 @@ sys.path.insert(0, str(REPO / "tests"))
 from alignment import find, ms  # noqa: E402
 from sound_server import SoundServer  # noqa: E402
 
-from voiceguide.script import library  # noqa: E402
-from voiceguide.support.errors import VoiceguideError  # noqa: E402
+from voiceguide.live.speakers import SPEAKERS  # noqa: E402
 from voiceguide.render import Renderer  # noqa: E402
+from voiceguide.script import library  # noqa: E402
 from voiceguide.session import Options, Session, prepare  # noqa: E402
 from voiceguide.speech.making import ClipMaker  # noqa: E402
 from voiceguide.support.environment import Environment  # noqa: E402
-from voiceguide.live.speakers import PLAYERS  # noqa: E402
+from voiceguide.support.errors import VoiceguideError  # noqa: E402
 from voiceguide.support.units import SAMPLE_RATE  # noqa: E402
 
 WARM_RUNS = 3
@@ -116,7 +116,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--routine", default="headache")
     parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--players", nargs="+", choices=PLAYERS, default=list(PLAYERS))
+    parser.add_argument("--players", nargs="+", choices=list(SPEAKERS), default=list(SPEAKERS))
     args = parser.parse_args()
     os.environ.setdefault("VOICEGUIDE_CACHE_DIR", tempfile.mkdtemp(prefix="voiceguide-bench-cache-"))
     speech = ClipMaker.for_environment(Environment(cache_folder=Path(os.environ["VOICEGUIDE_CACHE_DIR"])))

@@ -6,14 +6,13 @@ import wave
 
 import numpy as np
 import pytest
+from speaking import clip_maker
 
-from voiceguide.audio import cues
-from voiceguide.audio import levels
-from voiceguide.support.errors import ScriptError
+from voiceguide.audio import cues, levels
 from voiceguide.render import Renderer
 from voiceguide.script.routine import load_routine
 from voiceguide.session import Options, Session, prepare
-from speaking import clip_maker
+from voiceguide.support.errors import ScriptError
 from voiceguide.support.units import SAMPLE_RATE
 
 SLEEPY = """

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from speaking import clip_maker
 
 from voiceguide.audio import levels
-from voiceguide.support.errors import ScriptError
 from voiceguide.render import Renderer
 from voiceguide.script.routine import load_routine
 from voiceguide.session import Options, Session, prepare
-from speaking import clip_maker
+from voiceguide.support.errors import ScriptError
 
 
 def tone(path: Path, seconds: float = 1.5, rate: int = 22050, channels: int = 2, level: float = 0.3) -> Path:

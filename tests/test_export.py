@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from running import finished, fingerprint, start_voiceguide
+from running import fingerprint, finished, start_voiceguide
+from speaking import clip_maker
 from typer.testing import CliRunner
 
 from voiceguide.audio import levels
@@ -25,7 +26,6 @@ from voiceguide.export.formats import FORMATS
 from voiceguide.render import Renderer, to_pcm16
 from voiceguide.script.routine import load_routine
 from voiceguide.session import Options, Session, prepare
-from speaking import clip_maker
 from voiceguide.support.units import SAMPLE_RATE
 
 MP3_FRAME = 1152

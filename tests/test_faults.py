@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from running import finished, fingerprint, start_voiceguide
+from running import fingerprint, finished, start_voiceguide
 
 from voiceguide.support.interruptions import held
 

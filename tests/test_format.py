@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from voiceguide.script.durations import parse_duration
-from voiceguide.support.errors import ScriptError
 from voiceguide.script.routine import (
     BreatheStep,
     ChimeStep,
@@ -17,6 +16,7 @@ from voiceguide.script.routine import (
     json_schema,
     load_routine,
 )
+from voiceguide.support.errors import ScriptError
 
 FULL_EXAMPLE = """
 title: Help for headaches

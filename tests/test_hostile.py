@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from voiceguide.cli.app import app
-from voiceguide.support.errors import ScriptError, UsageError
 from voiceguide.script.routine import Routine, parse_routine
-from voiceguide.timeline import Timeline, expand, layout
 from voiceguide.script.source import load_file, load_text
+from voiceguide.support.errors import ScriptError, UsageError
+from voiceguide.timeline import Timeline, expand, layout
 
 HOSTILE = sorted((Path(__file__).parent / "hostile").iterdir())
 FUZZ = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])

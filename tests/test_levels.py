@@ -10,9 +10,9 @@ import pytest
 import scipy.signal
 
 from voiceguide.audio import levels
-from voiceguide.support.quiet_pydub import pydub
 from voiceguide.script.routine import Utterance
 from voiceguide.speech.engines.espeak import Pyttsx3Engine
+from voiceguide.support.quiet_pydub import pydub
 from voiceguide.support.units import SAMPLE_RATE
 
 

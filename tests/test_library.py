@@ -6,12 +6,12 @@ import re
 
 import numpy as np
 import pytest
+from speaking import clip_maker
 
-from voiceguide.script import library
 from voiceguide.render import Renderer
+from voiceguide.script import library
 from voiceguide.script.routine import SayStep
 from voiceguide.session import Options, prepare
-from speaking import clip_maker
 from voiceguide.support.units import SAMPLE_RATE
 
 NUMBERS = {w: n for n, w in enumerate(

@@ -25,16 +25,16 @@ import pytest
 from alignment import find, ms, placed, similarity
 from rich.console import Console
 from sound_server import AUDIBLE, SoundServer, SoundServerUnavailable
+from speaking import clip_maker
 
 from voiceguide.live.console import screen
 from voiceguide.live.player import AFTER_CHIME, AFTER_TITLE, PAUSE_CUE, Player, Status, narrator
+from voiceguide.live.speakers import SPEAKERS, open_speaker
 from voiceguide.render import Renderer
 from voiceguide.script.routine import load_routine
 from voiceguide.session import Options, Session, prepare
-from voiceguide.live.speakers import PLAYERS, open_speaker
-from speaking import clip_maker
-from voiceguide.timeline import SpeechEvent
 from voiceguide.support.units import SAMPLE_RATE, clock, to_samples
+from voiceguide.timeline import SpeechEvent
 
 TWO_PALMS = """
     title: Two palms
@@ -117,7 +117,7 @@ def speech(session: Session, starting: str) -> SpeechEvent:
     return next(e for e in session.timeline.speech if e.text.startswith(starting))
 
 
-@pytest.mark.parametrize("player", PLAYERS)
+@pytest.mark.parametrize("player", SPEAKERS)
 def test_the_command_plays_the_session_as_rendered_and_on_time(
     player: str, sound_server: SoundServer, routine_file: Path, session: Session, rendered: np.ndarray, record_property
 ) -> None:
@@ -151,7 +151,7 @@ def test_the_command_plays_the_session_as_rendered_and_on_time(
     print(f"\n{player}: launch to first audible sample {started:.3f} s (warm speech cache)")
 
 
-@pytest.mark.parametrize("player", PLAYERS)
+@pytest.mark.parametrize("player", SPEAKERS)
 def test_pause_plays_a_tone_and_resume_starts_the_interrupted_words_again(
     player: str, sound_server: SoundServer, session: Session
 ) -> None:
@@ -180,7 +180,7 @@ def test_pause_plays_a_tone_and_resume_starts_the_interrupted_words_again(
     assert similarity(whole, 0, said) >= 0.99, "after resuming, the words are heard whole from their start"
 
 
-@pytest.mark.parametrize("player", PLAYERS)
+@pytest.mark.parametrize("player", SPEAKERS)
 def test_next_section_is_announced_by_its_chime_and_title(player: str, sound_server: SoundServer, session: Session) -> None:
     renderer = Renderer(session)
     right = session.timeline.chapters[2]
@@ -262,7 +262,7 @@ def test_an_unknown_section_lists_the_sections(routine_file: Path) -> None:
     assert run.stderr == 'voiceguide: no section called "Feet"; the sections are "Two palms", "Left palm", "Right palm"\n'
 
 
-@pytest.mark.parametrize("player", PLAYERS)
+@pytest.mark.parametrize("player", SPEAKERS)
 def test_without_a_sound_device_one_line_suggests_export(player: str, tmp_path: Path, routine_file: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()

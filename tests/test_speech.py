@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 from voiceguide.audio import levels
-from voiceguide.support.errors import MissingToolError, UsageError
 from voiceguide.script.routine import Utterance, load_routine
 from voiceguide.session import Options, prepare
 from voiceguide.speech.engine import Speech, find_voice
 from voiceguide.speech.engines import ENGINES, engine_named
 from voiceguide.speech.engines.espeak import Pyttsx3Engine
 from voiceguide.speech.making import ClipMaker
+from voiceguide.support.errors import MissingToolError, UsageError
 
 
 class CountingEngine(Pyttsx3Engine):

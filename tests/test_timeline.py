@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from speaking import clip_maker
 
 from voiceguide.audio import cues
-from voiceguide.support.errors import ScriptError, UsageError
 from voiceguide.script.routine import load_routine
 from voiceguide.session import Options, Session, prepare
-from speaking import clip_maker
-from voiceguide.timeline import REMINDER_GAP, ChimeEvent, SpeechEvent
+from voiceguide.support.errors import ScriptError, UsageError
 from voiceguide.support.units import SAMPLE_RATE, to_samples
+from voiceguide.timeline import REMINDER_GAP, ChimeEvent, SpeechEvent
 
 QUIET = "chimes: {start: none, section: none, step: none, end: none}\n"
 

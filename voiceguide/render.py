@@ -16,10 +16,10 @@ import numpy as np
 
 from voiceguide.audio import levels
 from voiceguide.audio.bed import BELOW_SPEECH_DB, Bed
-from voiceguide.session import Session
 from voiceguide.script.routine import Utterance
-from voiceguide.timeline import FadeEvent, SoundEvent, SpeechEvent
+from voiceguide.session import Session
 from voiceguide.support.units import to_samples
+from voiceguide.timeline import FadeEvent, SoundEvent, SpeechEvent
 
 BLOCK = 8192
 """Samples per block (about 0.19 s): small enough for a player, large enough to be cheap."""

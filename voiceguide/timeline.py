@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from voiceguide.support.errors import UsageError
 from voiceguide.script.routine import (
     BreatheStep,
     ChimeStep,
@@ -27,6 +26,7 @@ from voiceguide.script.routine import (
     Utterance,
     Voice,
 )
+from voiceguide.support.errors import UsageError
 from voiceguide.support.units import SAMPLE_RATE, clock, to_samples, to_seconds
 
 DEFAULT_RATE = 150

@@ -122,8 +122,8 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON (times in seconds).")] = False,
 ) -> None:
     """The session as a readable timeline: sections, instructions, holds and times."""
-    from voiceguide.script import library
     from voiceguide.cli.describe import describe
+    from voiceguide.script import library
 
     run: Run = ctx.obj
     session = _prepare(run, library.load(routine), minutes)
@@ -143,17 +143,18 @@ def play(
     loudness: LoudnessOpt = None,
 ) -> None:
     """Play a session through the speakers. Keys: space pause, n/p section, +/- volume, q stop."""
-    from voiceguide.script import library
-    from voiceguide.live.speakers import PLAYERS, open_speaker
-
+    from voiceguide.cli.quiet import quiet_stderr
     from voiceguide.live.player import chapter_named
+    from voiceguide.live.speakers import SPEAKERS, open_speaker
+    from voiceguide.script import library
 
-    if player not in PLAYERS:
-        raise UsageError(f"--player must be {' or '.join(PLAYERS)}")
+    if player not in SPEAKERS:
+        raise UsageError(f"--player must be {' or '.join(SPEAKERS)}")
     run: Run = ctx.obj
     session = _prepare(run, library.load(routine), minutes, loudness)
     start = chapter_named(session.timeline, section).start if section else 0
-    speaker = open_speaker(player)
+    with quiet_stderr():  # ALSA prints a page of errors while it looks for a device
+        speaker = open_speaker(player)
     try:
         _play(run.environment, session, speaker, start)
     finally:
@@ -162,12 +163,14 @@ def play(
 
 def _play(environment: Environment, session: Session, speaker: Speaker, start: int) -> None:
     from voiceguide.live.console import follow
+    from voiceguide.live.inputs import listening
     from voiceguide.live.player import Player, narrator
     from voiceguide.render import Renderer
 
     live = Player(Renderer(session), speaker, narrator(session))
     live.start(start)
-    follow(live, session.routine.title, environment.stdin, environment.stdout)
+    with listening(live, environment):  # the keys, when stdin is a terminal
+        follow(live, session.routine.title, environment)
 
 
 @app.command()
@@ -183,8 +186,8 @@ def export(
     file_format: Annotated[str, typer.Option("--format", help="File format for --all: mp3, wav, ogg, opus or m4a.")] = "mp3",
 ) -> None:
     """Write a session to an audio file for a phone: MP3 with chapters, loudness-normalized."""
-    from voiceguide.script import library
     from voiceguide.export.files import ExportSettings, ready_to_write
+    from voiceguide.script import library
 
     run: Run = ctx.obj
     settings = ExportSettings(bitrate=bitrate, transcript=transcript)
@@ -215,10 +218,10 @@ def _export_all(
 ) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from voiceguide.script import library
     from voiceguide.export.files import write_playlist
     from voiceguide.export.formats import FORMATS
     from voiceguide.export.playlist import Entry
+    from voiceguide.script import library
 
     if file_format not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}")

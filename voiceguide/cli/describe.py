@@ -5,8 +5,8 @@ from __future__ import annotations
 import textwrap
 
 from voiceguide.script.routine import Routine
-from voiceguide.timeline import AmbienceEvent, ChimeEvent, Event, FadeEvent, HoldEvent, SpeechEvent, Timeline
 from voiceguide.support.units import clock
+from voiceguide.timeline import AmbienceEvent, ChimeEvent, Event, FadeEvent, HoldEvent, SpeechEvent, Timeline
 
 WIDTH = 88
 

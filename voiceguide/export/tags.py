@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from voiceguide.script.routine import Routine
-from voiceguide.timeline import Timeline
 from voiceguide.support.units import SAMPLE_RATE
+from voiceguide.timeline import Timeline
 
 ARTIST = "voiceguide"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from voiceguide.timeline import Timeline
 from voiceguide.support.units import SAMPLE_RATE
+from voiceguide.timeline import Timeline
 
 
 def _stamp(samples: int) -> str:

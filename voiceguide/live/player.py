@@ -1,7 +1,7 @@
 """Blocks to speaker: a live session with pause, resume, jumps and volume, on a clock of samples.
 
-The `Player` is the one interface to a session in progress: the keys and the tests
-both call its methods. It hands the speaker the renderer's own blocks, so what is
+The `Player` is the one interface to a session in progress: the inputs (`inputs/`)
+and the tests both call its methods. It hands the speaker the renderer's own blocks, so what is
 heard is the exported audio sample for sample, apart from what the controls add
 (the pause tone, a jump's announcement, a volume other than 0 dB). Where the session
 is comes from the count of samples the speaker has played, never from the wall clock.
@@ -18,13 +18,13 @@ from typing import TypeVar
 
 import numpy as np
 
-from voiceguide.support.errors import UsageError
+from voiceguide.live.speakers.speaker import Speaker
 from voiceguide.render import Renderer
-from voiceguide.session import Session
-from voiceguide.live.speakers import Speaker
 from voiceguide.script.routine import Utterance
-from voiceguide.timeline import Chapter, ChimeEvent, HoldEvent, SpeechEvent, Timeline, narration
+from voiceguide.session import Session
+from voiceguide.support.errors import UsageError
 from voiceguide.support.units import to_samples
+from voiceguide.timeline import Chapter, ChimeEvent, HoldEvent, SpeechEvent, Timeline, narration
 
 PAUSE_CUE = "soft"
 """Heard on pausing, and before a section's title where the section has no chime of its own."""
@@ -79,14 +79,18 @@ class _Stretch:
 class Player:
     """A session in progress: start it, control it, ask where it is, wait for its end.
 
-    Thread-safe: the speaker pulls `fill` from its own thread while keys (or tests) call
-    the controls; both hold `lock`, which the renderer also needs, as it is not thread-safe.
+    Thread-safe: the speaker pulls `fill` from its own thread while inputs (or tests) call
+    the controls from theirs. The Player's lock is private and guards its stream and the
+    renderer (which is not thread-safe). The speaker's lock, when both are needed, is
+    always taken first: the speaker holds it around `fill`, and a control that changes
+    course asks the speaker to `interrupt`, which calls back into the Player under it.
+    The Player never calls into the speaker while it holds its own lock.
     """
 
     def __init__(self, renderer: Renderer, speaker: Speaker, narrate: Narrate) -> None:
         timeline = renderer.timeline
         self.timeline = timeline
-        self.lock = threading.RLock()
+        self._lock = threading.Lock()
         self._renderer = renderer
         self._speaker = speaker
         self._narrate = narrate
@@ -103,7 +107,10 @@ class Player:
         """Samples handed to the speaker so far."""
         self._stretches: deque[_Stretch] = deque(maxlen=HISTORY)
         self._added = np.zeros(0, np.float32)
+        """A sound the controls added (a fade, the pause tone, an announcement), played before the session goes on."""
         self._added_at = 0
+        self._added_from = 0
+        """The stream's sample where the added sound begins."""
         self._paused = False
         self._stopped = False
         self._volume_db = 0.0
@@ -115,27 +122,21 @@ class Player:
 
     def start(self, position: int = 0) -> None:
         """Start playing at a sample of the session (0, or a chapter's start)."""
-        with self.lock:
+        with self._lock:
             self._position = position
         self._speaker.start(self, self._done)
 
     def pause(self) -> None:
         """A soft tone, then silence; resuming starts over the words that were cut."""
-        with self.lock:
-            if self._paused or self._over.is_set():
-                return
-            at = self._cut()
-            words = self._speech_at(at)
-            self._switch(self._cue(PAUSE_CUE), words.start if words else at, paused=True)
+        if not self._paused:  # a quick no without disturbing the speaker; decided again under the lock
+            self._cut_in(self._pause_here)
 
     def resume(self) -> None:
-        with self.lock:
-            if self._paused and not self._over.is_set():
-                self._switch(np.zeros(0, np.float32), self._cut(), paused=False)
+        if self._paused:
+            self._cut_in(self._resume_here)
 
     def toggle_pause(self) -> None:
-        with self.lock:
-            (self.resume if self._paused else self.pause)()
+        self._cut_in(lambda: self._resume_here() if self._paused else self._pause_here())
 
     def next_section(self) -> None:
         """To the next section, announced by its chime and title; nothing in the last one."""
@@ -151,9 +152,11 @@ class Player:
     def volume_down(self) -> None:
         self._set_volume(self._volume_db - VOLUME_STEP_DB)
 
-    def stop(self) -> None:
-        with self.lock:
+    def stop(self, error: BaseException | None = None) -> None:
+        """End the session now; with `error` (a control that failed on an input's thread), wait() raises it."""
+        with self._lock:
             self._stopped = True
+            self._error = self._error or error
             self._over.set()
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -164,8 +167,9 @@ class Player:
         return over
 
     def status(self) -> Status:
-        with self.lock:
-            at = self._where(self._speaker.heard())
+        heard = self._speaker.heard()  # before the Player's lock, never under it
+        with self._lock:
+            at = self._where(heard)
             paused, volume_db = self._paused, self._volume_db
         index = bisect.bisect_right(self._chapter_starts, at) - 1
         hold = _containing(self._holds, self._hold_starts, at)
@@ -187,7 +191,7 @@ class Player:
 
     def fill(self, frames: int) -> np.ndarray:
         """The next `frames` samples: added sounds first, then the session (silence while paused)."""
-        with self.lock:
+        with self._lock:
             out = np.zeros(frames, np.float32)
             done = 0
             while done < frames and not self._stopped:
@@ -239,9 +243,24 @@ class Player:
                 return stretch.position + (sample - stretch.start if stretch.advancing else 0)
         return self._position
 
-    def _cut(self) -> int:
-        """Take back what the speaker has not played yet, and say where in the session that leaves us."""
-        cut = self._speaker.take_back()
+    def _cut_in(self, act: Callable[[], None]) -> None:
+        """Change course: the speaker drops what it can of what it was handed, then `act` runs where the stream goes on.
+
+        `act` runs under the speaker's lock and then the Player's, so no fill comes between
+        the drop and the change; it decides again there, as another control may have come first.
+        """
+
+        def change(cut: int) -> None:
+            with self._lock:
+                self._rewind(cut)
+                if not self._over.is_set():
+                    act()
+
+        if not self._over.is_set():
+            self._speaker.interrupt(change)
+
+    def _rewind(self, cut: int) -> None:
+        """Forget the stream from sample `cut` on (what the speaker dropped): the session goes on from there."""
         if cut < self._stream:
             self._position = self._where(cut)
             while self._stretches and self._stretches[-1].start >= cut:
@@ -250,13 +269,22 @@ class Player:
                 last = self._stretches[-1]
                 last.length = min(last.length, cut - last.start)
             self._stream = cut
-            self._added = self._added[:0]
-        return self._position
+            self._added_at = min(max(cut - self._added_from, 0), len(self._added))  # an added sound resumes at the cut
+
+    def _pause_here(self) -> None:
+        if not self._paused:
+            words = self._speech_at(self._position)
+            self._switch(self._cue(PAUSE_CUE), words.start if words else self._position, paused=True)
+
+    def _resume_here(self) -> None:
+        if self._paused:
+            self._switch(np.zeros(0, np.float32), self._position, paused=False)
 
     def _switch(self, sound: np.ndarray, position: int, paused: bool) -> None:
         """Fade out what was about to play, play `sound`, then go on from `position` (or stay paused)."""
         self._added = np.concatenate([self._upcoming(FADE) * self._fade_out, sound])
         self._added_at = 0
+        self._added_from = self._stream
         self._position = position
         self._paused = paused
 
@@ -272,19 +300,18 @@ class Player:
         return ahead
 
     def _jump(self, choose: Callable[[int, int], int]) -> None:
-        with self.lock:
+        heard = self._speaker.heard()
+        with self._lock:
             if self._over.is_set():
                 return
-            at = self._where(self._speaker.heard())
+            at = self._where(heard)
             index = bisect.bisect_right(self._chapter_starts, at) - 1
             target = choose(index, at - self._chapter_starts[index])
             if not 0 <= target < len(self.timeline.chapters):
                 return
         chapter = self.timeline.chapters[target]
-        title = self._narrate(chapter.title)  # may synthesize it: meanwhile the session plays on
-        with self.lock:
-            if self._over.is_set():
-                return
+        title = self._narrate(chapter.title)  # may synthesize it: meanwhile the session plays on, no lock held
+        with self._lock:
             opening = self._opening_chime(chapter)
             announcement = np.concatenate(
                 [
@@ -294,8 +321,7 @@ class Player:
                     np.zeros(AFTER_TITLE, np.float32),
                 ]
             )
-            self._cut()
-            self._switch(announcement, opening.end if opening else chapter.start, paused=False)
+        self._cut_in(lambda: self._switch(announcement, opening.end if opening else chapter.start, paused=False))
 
     def _opening_chime(self, chapter: Chapter) -> ChimeEvent | None:
         """The chime a section begins with, if it has one: a jump plays it before the title."""
@@ -314,7 +340,7 @@ class Player:
         return self._renderer.chime(name)
 
     def _set_volume(self, db: float) -> None:
-        with self.lock:
+        with self._lock:
             self._volume_db = min(max(db, VOLUME_RANGE_DB[0]), VOLUME_RANGE_DB[1])
 
     def _done(self, error: BaseException | None) -> None:
@@ -329,11 +355,17 @@ def _containing(events: Sequence[Timed], starts: list[int], at: int) -> Timed | 
 
 
 def narrator(session: Session) -> Narrate:
-    """Lines in the routine's own voice, through the session's clip cache: made once, then cached."""
+    """Lines in the routine's own voice, through the session's clip cache: made once, then cached.
+
+    Inputs give commands from their own threads, and the speech engine takes one phrase
+    from one thread at a time (shared/DESIGN.md), so two jumps at once synthesize in turn.
+    """
+    one_at_a_time = threading.Lock()
 
     def narrate(text: str) -> Utterance:
         utterance = narration(session.routine, text)
-        session.speech.synthesize([utterance])
+        with one_at_a_time:
+            session.speech.synthesize([utterance])
         return utterance
 
     return narrate

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from voiceguide.script.routine import Routine, load_routine
 from voiceguide.support.errors import UsageError
 from voiceguide.support.resources import data_folder
-from voiceguide.script.routine import Routine, load_routine
 
 
 def builtin_folder() -> Path:

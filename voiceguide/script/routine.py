@@ -28,8 +28,8 @@ from pydantic import (
 )
 
 from voiceguide.script.durations import EXAMPLES, PATTERN, parse_duration
-from voiceguide.support.errors import ScriptError
 from voiceguide.script.source import Located, load_file
+from voiceguide.support.errors import ScriptError
 
 MAX_TEXT = 1000
 """Characters in one spoken text; a paragraph is plenty for an instruction."""

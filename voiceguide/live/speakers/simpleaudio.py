@@ -1,161 +1,24 @@
-"""Speakers: where a live session's samples go, behind one small interface, with two players.
+"""The simpleaudio speaker: whole buffers, started on time by the clock.
 
-miniaudio (the default) asks for samples from its own thread as the device needs
-them, so what has been handed over is what is heard, within the device's buffer
-of a few tens of milliseconds. simpleaudio can only play whole buffers and tells
-nothing of its position, so it plays long chunks that begin and end inside the
-session's silences, each started when the clock of the first says it is due: a
-start a little early or late moves only silence, and errors never add up.
+simpleaudio can only play whole buffers and tells nothing of its position, so this
+speaker plays long chunks that begin and end inside the session's silences, each
+started when the clock of the first says it is due: a start a little early or late
+moves only silence, and errors never add up.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from voiceguide.support.errors import AudioDeviceError, MissingToolError
+from voiceguide.live.speakers.speaker import Change, Done, Source, no_device
+from voiceguide.support.errors import MissingToolError
 from voiceguide.support.units import SAMPLE_RATE
 
 if TYPE_CHECKING:
     import numpy as np
-
-PLAYERS = ("miniaudio", "simpleaudio")
-EXPORT_HINT = "write the session to a file with `voiceguide export` and play that instead"
-
-Done = Callable[["BaseException | None"], None]
-"""Called once, from the speaker's thread, when the stream's last sample has been heard (or it failed)."""
-
-
-class Source(Protocol):
-    """The stream a speaker plays: the live player's samples, one after another."""
-
-    lock: threading.RLock
-
-    def fill(self, frames: int) -> np.ndarray:
-        """The next `frames` float32 samples; fewer only once the stream has ended."""
-        ...
-
-
-class Speaker(Protocol):
-    def start(self, source: Source, done: Done) -> None:
-        """Begin pulling samples from `source`."""
-        ...
-
-    def heard(self) -> int:
-        """How many samples of the stream have been heard (or handed to the device)."""
-        ...
-
-    def take_back(self) -> int:
-        """Drop what was handed over but not yet heard, where that is possible; call with `source.lock` held.
-
-        Returns the sample of the stream where it now goes on: the source rewinds to it.
-        """
-        ...
-
-    def close(self) -> None: ...
-
-
-def open_speaker(player: str) -> Speaker:
-    """The named player on the default sound device; AudioDeviceError when there is none, or it is busy."""
-    with _quiet_stderr():  # ALSA prints a page of errors while it looks for a device
-        return SimpleaudioSpeaker() if player == "simpleaudio" else MiniaudioSpeaker()
-
-
-def _no_device(exc: Exception | str) -> AudioDeviceError:
-    reason = exc if isinstance(exc, str) else str(exc.args[0]) if exc.args else type(exc).__name__
-    return AudioDeviceError(f"no sound device to play on ({reason}): none is set up, or it is busy; {EXPORT_HINT}")
-
-
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """Silence the process's stderr at the file-descriptor level, where C libraries write."""
-    try:
-        saved = os.dup(2)
-    except OSError:  # no stderr at all
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-class MiniaudioSpeaker:
-    """The device pulls blocks from a callback: position and pauses are exact, and there are no joins."""
-
-    PERIOD_MS = 40
-    """The device asks for this much at a time; its buffer holds a few such periods."""
-    DRAIN = SAMPLE_RATE // 2
-    """Silence handed over after the end, so the last samples leave the device's buffer before it closes."""
-
-    def __init__(self) -> None:
-        import miniaudio
-
-        try:
-            device = miniaudio.PlaybackDevice(
-                output_format=miniaudio.SampleFormat.FLOAT32,
-                nchannels=1,
-                sample_rate=SAMPLE_RATE,
-                buffersize_msec=self.PERIOD_MS,
-                app_name="voiceguide",
-            )
-        except miniaudio.MiniaudioError as exc:
-            raise _no_device(exc) from None
-        if device.backend == "Null":  # miniaudio's last resort: plays into nothing
-            device.close()
-            raise _no_device("only miniaudio's null backend is available")
-        self._device = device
-        self._handed = 0
-
-    def start(self, source: Source, done: Done) -> None:
-        import miniaudio
-
-        pull = self._pull(source, done)
-        next(pull)
-        try:
-            self._device.start(pull)
-        except miniaudio.MiniaudioError as exc:
-            raise _no_device(exc) from None
-
-    def _pull(self, source: Source, done: Done) -> Iterator[Any]:
-        import numpy as np
-
-        frames = yield b""
-        silence = 0
-        while True:
-            try:
-                with source.lock:
-                    block = source.fill(frames)
-                    self._handed += len(block)
-            except Exception as exc:  # raised on the device's thread, it would only be printed there
-                done(exc)
-                return
-            if len(block) == frames:
-                silence = 0  # a jump back after the end
-            else:
-                silence += frames - len(block)
-                if silence >= self.DRAIN:
-                    done(None)
-                    return
-                block = np.concatenate([block, np.zeros(frames - len(block), np.float32)])
-            frames = yield block
-
-    def heard(self) -> int:
-        return self._handed
-
-    def take_back(self) -> int:
-        return self._handed  # the device's buffer is short: what was handed over plays out
-
-    def close(self) -> None:
-        self._device.close()
 
 
 @dataclass
@@ -177,7 +40,7 @@ class SimpleaudioSpeaker:
     the computer's, the session drifts by the difference (tens of ppm); miniaudio does
     not. Where a chunk would grow past MAX_CHUNK without a silence, it is cut anyway. A chunk is made just before it is due, so a volume
     change is heard from the next silence on. A stopped chunk still sounds for the
-    ~200 ms its stream has buffered, so after a take-back the next one waits for it.
+    ~200 ms its stream has buffered, so after an interruption the next one waits for it.
     """
 
     MIN_CHUNK = 3 * SAMPLE_RATE
@@ -204,12 +67,14 @@ class SimpleaudioSpeaker:
         self._simpleaudio = simpleaudio
         self._playing: list[_Chunk] = []
         self._stopping: list[_Chunk] = []
+        self._lock = threading.Lock()
+        """Held while a chunk is made from the source, started, or taken back, and while its bookkeeping is read."""
         self._generation = 0
-        """Counts take-backs: a chunk made before the latest one is stale."""
+        """Counts interruptions: a chunk made before the latest one is stale."""
         self._next = 0
         """The stream's sample where the next chunk begins."""
         self._anchor: tuple[float, int] | None = None
-        """When the first chunk since the start (or the latest take-back) began, and its first sample."""
+        """When the first chunk since the start (or the latest interruption) began, and its first sample."""
         self._wake = threading.Event()
         self._closed = False
         self._play_buffer(b"\0\0").stop()  # opens the device now, so a missing one is reported before playing
@@ -218,7 +83,7 @@ class SimpleaudioSpeaker:
         try:
             return self._simpleaudio.play_buffer(pcm, 1, 2, SAMPLE_RATE)
         except Exception as exc:  # simpleaudio raises its own error type, from C
-            raise _no_device(exc) from None
+            raise no_device(exc) from None
 
     def start(self, source: Source, done: Done) -> None:
         threading.Thread(target=self._feed, args=(source, done), name="simpleaudio feeder", daemon=True).start()
@@ -229,13 +94,13 @@ class SimpleaudioSpeaker:
         try:
             pending = np.zeros(0, np.float32)
             while not self._closed:
-                with source.lock:
+                with self._lock:
                     generation = self._generation
                     due = self._due(self._next)
                 if not self._sleep_until(due - self.MAKE_AHEAD, generation):
                     pending = pending[:0]
                     continue
-                with source.lock:
+                with self._lock:
                     if generation != self._generation:
                         pending = pending[:0]
                         continue
@@ -243,7 +108,7 @@ class SimpleaudioSpeaker:
                 if not self._sleep_until(due, generation) or not self._wait_stopped(generation):
                     pending = pending[:0]
                     continue
-                with source.lock:
+                with self._lock:
                     if generation != self._generation or self._closed:
                         pending = pending[:0]
                         continue
@@ -261,7 +126,7 @@ class SimpleaudioSpeaker:
         return began + (position - first) / SAMPLE_RATE
 
     def _sleep_until(self, moment: float, generation: int) -> bool:
-        """Wait for `moment`; False if a take-back (or close) came first."""
+        """Wait for `moment`; False if an interruption (or close) came first."""
         while generation == self._generation and not self._closed:
             delay = moment - time.monotonic()
             if delay <= 0:
@@ -288,7 +153,7 @@ class SimpleaudioSpeaker:
                 return audio, audio[:0], True
 
     def _wait_stopped(self, generation: int) -> bool:
-        """Wait until stopped chunks are silent; False if a take-back (or close) came first."""
+        """Wait until stopped chunks are silent; False if an interruption (or close) came first."""
         while any(c.play.is_playing() for c in self._stopping):
             if generation != self._generation or self._closed:
                 return False
@@ -311,7 +176,7 @@ class SimpleaudioSpeaker:
         self._next += len(chunk)
 
     def _wait_heard(self, generation: int) -> bool:
-        """Wait until every chunk has played; False if a take-back (or close) came first."""
+        """Wait until every chunk has played; False if an interruption (or close) came first."""
         while generation == self._generation and not self._closed:
             if not any(c.play and c.play.is_playing() for c in self._playing):
                 return True
@@ -319,23 +184,29 @@ class SimpleaudioSpeaker:
         return False
 
     def heard(self) -> int:
+        with self._lock:
+            return self._heard()
+
+    def _heard(self) -> int:
         if not self._playing:
             return self._next
         latest = self._playing[-1]
         return latest.start + min(latest.length, max(0, round((time.monotonic() - latest.due) * SAMPLE_RATE)))
 
-    def take_back(self) -> int:
-        heard = self.heard()
-        for chunk in self._playing:
-            if chunk.play:
-                chunk.play.stop()
-        self._stopping += [c for c in self._playing if c.play]
-        self._playing = []
-        self._generation += 1
-        self._anchor = None
-        self._next = heard
+    def interrupt(self, change: Change) -> None:
+        """Stop the chunks playing: the stream goes on from what the clock says was heard."""
+        with self._lock:
+            heard = self._heard()
+            for chunk in self._playing:
+                if chunk.play:
+                    chunk.play.stop()
+            self._stopping += [c for c in self._playing if c.play]
+            self._playing = []
+            self._generation += 1
+            self._anchor = None
+            self._next = heard
+            change(heard)
         self._wake.set()
-        return heard
 
     def close(self) -> None:
         self._closed = True

@@ -1,0 +1,47 @@
+"""What an input source is, and the commands it may give the Player.
+
+An input turns its own events (a key, a media key, a spoken word) into command
+names from COMMANDS, on a thread of its own; the Player is thread-safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from voiceguide.live.player import Player
+
+COMMANDS: dict[str, Callable[[Player], None]] = {
+    "pause": Player.pause,
+    "resume": Player.resume,
+    "toggle": Player.toggle_pause,
+    "next": Player.next_section,
+    "previous": Player.previous_section,
+    "louder": Player.volume_up,
+    "softer": Player.volume_down,
+    "stop": Player.stop,
+}
+"""Everything an input can ask of a session, by name: each input maps its own events to these."""
+
+
+class Input(Protocol):
+    def start(self, player: Player) -> None:
+        """Begin listening, on the input's own thread, and give `player` commands with `obey`."""
+        ...
+
+    def stop(self) -> None:
+        """Stop listening, and put back whatever was changed (a terminal's mode); called however the session ends."""
+        ...
+
+
+def obey(player: Player, command: str) -> None:
+    """Give `player` a command from an input's thread.
+
+    A failure there (a section's title that cannot be synthesized) would only be printed
+    on that thread, so it ends the session instead, and `player.wait()` raises it where
+    the program says it.
+    """
+    try:
+        COMMANDS[command](player)
+    except Exception as exc:
+        player.stop(exc)
