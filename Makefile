@@ -1,5 +1,6 @@
 # Two entry points for a fresh clone: `make demo` and `make test`.
-# Each installs what it needs (system packages, a virtual environment) first.
+# Each installs what it needs (system packages, a virtual environment) first:
+# the demo only what voiceguide needs; the tests also the sound server and the optional player.
 VENV   := .venv
 BIN    := $(VENV)/bin
 PYTHON ?= python3
@@ -11,13 +12,18 @@ $(VENV)/.installed: pyproject.toml tools/install-system-deps.sh
 	tools/install-system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-for-tests: $(VENV)/.installed
+	tools/install-system-deps.sh --for-tests
 	$(BIN)/python -m pip install --quiet -e '.[test,simpleaudio]'
 	touch $@
 
 demo: setup
 	$(BIN)/voiceguide export headache -o headache.mp3
 
-test: setup
+test: $(VENV)/.installed-for-tests
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

@@ -10,9 +10,9 @@ from voiceguide.speech.making import ClipMaker
 from voiceguide.support.environment import Environment
 
 
-def test_environment() -> Environment:
+def environment_for_tests() -> Environment:
     return Environment(cache_folder=Path(os.environ["VOICEGUIDE_CACHE_DIR"]))
 
 
 def clip_maker() -> ClipMaker:
-    return ClipMaker.for_environment(test_environment())
+    return ClipMaker.for_environment(environment_for_tests())

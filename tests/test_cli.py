@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -161,3 +162,70 @@ def test_the_wheel_ships_the_routines_and_the_cues(tmp_path):
     assert "voiceguide/scripts/headache.yaml" in names
     assert {"voiceguide/audio_cues/bowl.wav", "voiceguide/audio_cues/soft.wav"} <= names
     assert not any(name.startswith(("scripts/", "audio_cues/", "tests/")) for name in names)
+
+
+@pytest.mark.parametrize("option", ["--minutes", "--loudness"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_a_number_that_is_no_number_is_refused(option, value, tmp_path):
+    result = run("export", "headache", "-o", str(tmp_path / "h.wav"), option, value)
+
+    said = " ".join(re.sub("[│╭╮╰╯─]", " ", result.output).split())  # typer draws the message in a box
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}'" in said  # nan passes every range check; inf fails one
+    assert not (tmp_path / "h.wav").exists()
+
+
+def test_a_bitrate_the_format_cannot_take_is_refused_before_any_work(tmp_path):
+    result = run("export", "headache", "-o", str(tmp_path / "h.ogg"), "--bitrate", "300")
+
+    assert result.exit_code == 2
+    assert result.stderr == "voiceguide: .ogg files take at most 256 kbps; lower --bitrate\n"
+    assert run("export", "--all", "-o", str(tmp_path), "--format", "opus", "--bitrate", "257").exit_code == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_folder_as_the_output_file_is_refused_before_any_work(tmp_path):
+    result = run("export", "headache", "-o", str(tmp_path))
+
+    assert result.exit_code == 2
+    assert result.stderr == f"voiceguide: '{tmp_path}' is a folder; name the file to write, e.g. {tmp_path / 'session.mp3'}\n"
+
+
+def test_a_file_named_like_a_builtin_routine_never_hides_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("sleep").write_text("left here by `voiceguide show sleep > sleep`")
+
+    assert json.loads(run("show", "sleep", "--json").stdout)["title"] == "Winding down for sleep"
+    unknown = run("show", "notes")
+    Path("notes").write_text("title: Notes\nsteps: [{say: Hello.}]\n")
+    with_hint = run("show", "notes")
+    assert unknown.exit_code == with_hint.exit_code == 2
+    assert with_hint.stderr.rstrip().endswith("for the file 'notes' here, write ./notes")
+    assert run("show", "./notes").exit_code == 0
+
+
+def test_output_that_cannot_be_written_fails_in_one_line():
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "voiceguide", "show", "headache", "--json"],
+                                stdout=full, stderr=subprocess.PIPE, text=True)
+    assert result.returncode == 1
+    assert result.stderr == "voiceguide: cannot write the output: No space left on device; nothing more was written\n"
+
+
+def test_a_reader_that_goes_away_ends_it_quietly():
+    process = subprocess.Popen([sys.executable, "-m", "voiceguide", "show", "headache", "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # as `| head -1` does once it has its line
+    assert process.wait(60) == 141
+    assert process.stderr.read() == ""
+
+
+def test_export_all_names_each_routine_that_cannot_fit_and_exports_the_others(tmp_path):
+    result = run("export", "--all", "-o", str(tmp_path), "--format", "wav", "--minutes", "6")
+
+    refused = [line for line in result.stderr.splitlines() if "is too short" in line]
+    written = sorted(p.stem for p in tmp_path.glob("*.wav"))
+    assert result.exit_code == 2
+    assert refused and written, "six minutes fits some routines and not others"
+    assert sorted(written + [line.split(":")[1].strip() for line in refused]) == builtin_names()
+    assert (tmp_path / "playlist.m3u").read_text().count(".wav") == len(written)

@@ -23,10 +23,13 @@ from voiceguide.audio import levels
 from voiceguide.cli.app import app
 from voiceguide.export.files import ExportSettings, export
 from voiceguide.export.formats import FORMATS
+from voiceguide.export.transcript import webvtt
 from voiceguide.render import Renderer, to_pcm16
-from voiceguide.script.routine import load_routine
+from voiceguide.script.routine import load_routine, parse_routine
+from voiceguide.script.source import load_text
 from voiceguide.session import Options, Session, prepare
 from voiceguide.support.units import SAMPLE_RATE
+from voiceguide.timeline import expand, layout
 
 MP3_FRAME = 1152
 ROUTINE = """
@@ -333,3 +336,12 @@ def test_an_ffmpeg_failure_is_one_line_and_leaves_nothing_behind(tmp_path, scrip
     assert code == 1
     assert stderr.startswith("voiceguide: ffmpeg could not write") and stderr.count("\n") == 1
     assert leftovers(tmp_path) == [] and not target.exists()
+
+
+def test_the_transcript_escapes_what_webvtt_would_read_as_markup():
+    routine = parse_routine(load_text("title: T\nsteps:\n  - say: 'Press <b>gently</b> & slowly --> then rest.'\n", "t.yaml"))
+    timeline = layout(routine, expand(routine), lambda utterance: SAMPLE_RATE, lambda cue: SAMPLE_RATE)
+
+    cue = webvtt(timeline).split("\n\n")[1].splitlines()
+    assert cue[1] == "00:00:01.000 --> 00:00:02.000"
+    assert cue[2] == "Press &lt;b&gt;gently&lt;/b&gt; &amp; slowly --&gt; then rest."

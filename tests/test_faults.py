@@ -173,3 +173,13 @@ def test_ctrl_c_inside_a_held_block_takes_effect_as_the_block_ends(ctrl_c_raises
             done.append("the temporary file is in place")
     assert done == ["the temporary file is in place"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize("where", ["a-file", "a-file/under-it"])
+def test_a_speech_cache_that_is_a_file_says_where_to_put_another(tmp_path, routine, where):
+    (tmp_path / "a-file").write_text("not a folder")
+    code, stderr = finished(voiceguide("show", str(routine), cache=tmp_path / where))
+
+    assert code == 1
+    assert stderr.startswith(f"voiceguide: cannot write the speech cache in '{tmp_path / where}'")
+    assert "VOICEGUIDE_CACHE_DIR" in stderr and stderr.count("\n") == 1

@@ -201,3 +201,26 @@ def test_placeholders_are_replaced_not_formatted(tmp_path):
     assert isinstance(routine, Routine)
     with pytest.raises(ScriptError, match="unknown placeholder"):
         parse_routine(load_text("title: T\nsteps:\n  - sides: [a]\n    steps: [{say: '{side.__class__}'}]\n", "f"))
+
+
+@pytest.mark.parametrize(
+    "name, line, says",
+    [
+        ("blank-say.yaml", 3, "has nothing to say"),
+        ("zero-width-say.yaml", 3, "has nothing to say"),
+        ("dots-release.yaml", 5, "has nothing to say"),
+        ("dots-section.yaml", 4, "has nothing to say"),
+        ("blank-side.yaml", 3, "has nothing to say"),
+        ("blank-number.yaml", 2, "has nothing to say"),
+        ("clipboard-description.yaml", 2, "control character (U+001B)"),
+        ("escape-safety-text.yaml", 2, "control character (U+001B)"),
+    ],
+)
+def test_text_with_nothing_to_say_or_a_terminal_escape_is_refused_where_it_stands(name, line, says):
+    """Once, a blank line made every command wait three minutes for the engine, and `show` sent ESC to the terminal."""
+    path = Path(__file__).parent / "hostile" / name
+    result = CliRunner().invoke(app, ["show", str(path)])
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{path}:{line}:") and says in result.stderr
+    assert "\x1b" not in result.output

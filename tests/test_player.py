@@ -291,3 +291,12 @@ def test_the_screen_shows_section_words_times_and_keys() -> None:
     assert "“Press gently upward.”" in shown
     assert "hold 1:15 left · session 8:30 left · volume -3 dB" in shown
     assert "space pause/resume" in shown
+
+
+def test_a_session_plays_to_its_end_with_standard_input_closed(sound_server: SoundServer, routine_file: Path) -> None:
+    """Started from a service or `< &-`, there is no stdin at all: no keys, and nothing else missing."""
+    run = subprocess.run([sys.executable, "-m", "voiceguide", "play", str(routine_file), "--from", "right palm"],
+                         env=sound_server.environ(), preexec_fn=lambda: os.close(0),
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["   0:12  Right palm"]

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Installs the system programs voiceguide uses: espeak-ng (speech) and ffmpeg (MP3), plus what
-# live playback's tests and its optional simpleaudio player need: a PulseAudio server with a
-# null sink to play into and parec to record it (pulseaudio, pulseaudio-utils), ALSA routed to
-# it (libasound2-plugins), and the ALSA headers simpleaudio compiles against (libasound2-dev).
+# Installs the system programs voiceguide uses: espeak-ng (speech) and ffmpeg (MP3).
+# With --for-tests, also what live playback's tests and the optional simpleaudio player
+# need: a PulseAudio server with a null sink to play into and parec to record it
+# (pulseaudio, pulseaudio-utils), ALSA routed to it (libasound2-plugins), and what
+# simpleaudio compiles with (gcc, the Python headers, libasound2-dev).
 # Skips the package manager entirely when everything is already there.
 set -euo pipefail
 
-debian_packages=(espeak-ng libespeak-ng1 ffmpeg python3-venv
-                 pulseaudio pulseaudio-utils libasound2-plugins libasound2-dev)
+debian_packages=(espeak-ng libespeak-ng1 ffmpeg python3-venv)
+if [ "${1:-}" = --for-tests ]; then
+    debian_packages+=(pulseaudio pulseaudio-utils libasound2-plugins libasound2-dev gcc python3-dev)
+fi
 
 missing=()
 for pkg in "${debian_packages[@]}"; do
@@ -25,6 +28,6 @@ elif command -v apt-get >/dev/null; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-    echo "Please install these with your package manager: espeak-ng ffmpeg" >&2
+    echo "Please install these with your package manager: ${missing[*]}" >&2
     exit 1
 fi

@@ -26,7 +26,7 @@ from voiceguide.script.routine import (
     Utterance,
     Voice,
 )
-from voiceguide.support.errors import UsageError
+from voiceguide.support.errors import DoesNotFit, UsageError
 from voiceguide.support.units import SAMPLE_RATE, clock, to_samples, to_seconds
 
 DEFAULT_RATE = 150
@@ -532,7 +532,7 @@ def _fit(natural: list[int], minimum: list[int], budget: int, fixed: int, minute
         raise UsageError(f"--minutes must be between 0 and {MAX_SESSION_SECONDS // 60}")
     floor = fixed + sum(minimum)
     if budget < sum(minimum):
-        raise UsageError(
+        raise DoesNotFit(
             f"{minutes:g} minutes is too short: the words, chimes and countdowns alone take {clock(floor)}; "
             f"ask for at least {-(-floor // (60 * SAMPLE_RATE))} minutes"
         )

@@ -9,6 +9,8 @@ passes its own as the context's `obj` (tests do), and everything below gets it.
 from __future__ import annotations
 
 import json
+import math
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,7 +23,7 @@ from typer.core import TyperGroup
 
 from voiceguide.support import interruptions
 from voiceguide.support.environment import Environment
-from voiceguide.support.errors import ScriptError, UsageError, VoiceguideError
+from voiceguide.support.errors import DoesNotFit, ScriptError, UsageError, VoiceguideError
 
 if TYPE_CHECKING:
     from voiceguide.export.files import ExportSettings
@@ -39,7 +41,30 @@ class Run:
     """Once called, Ctrl-C is too late to undo the command's work and is dropped (see interruptions.until_done)."""
 
     def say(self, text: str) -> None:
-        typer.echo(text, file=self.environment.stdout)
+        """A line on stdout, written now: a full disk or a closed pipe must not pass for success."""
+        stdout = self.environment.stdout
+        try:
+            typer.echo(text, file=stdout)
+            stdout.flush()
+        except OSError as exc:
+            _abandon(stdout)
+            if isinstance(exc, BrokenPipeError):  # the reader has gone (`| head -1`): stop quietly, as Unix tools do
+                raise typer.Exit(PIPE_CLOSED)
+            raise VoiceguideError(f"cannot write the output: {exc.strerror or exc}; nothing more was written")
+
+
+PIPE_CLOSED = 128 + 13
+"""The status of a Unix tool stopped by SIGPIPE."""
+
+
+def _abandon(stream: IO[str]) -> None:
+    """Point the stream's file at /dev/null: what is still buffered in it would fail again, noisily, at exit."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())
+        os.close(null)
+    except (OSError, ValueError):  # no file behind it (a test's StringIO)
+        pass
 
 
 class _Commands(TyperGroup):
@@ -88,13 +113,24 @@ app = typer.Typer(
 )
 
 RoutineArg = Annotated[str, typer.Argument(help="A built-in routine name (see `voiceguide list`) or a path to a .yaml file.")]
+def _finite(value: float | None) -> float | None:
+    """nan passes every range check (all its comparisons are false), and inf is no length or level."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a number to use here")
+    return value
+
+
 MinutesOpt = Annotated[
     Optional[float],
-    typer.Option("--minutes", "-m", help="Fit the session to this many minutes by scaling holds and pauses."),
+    typer.Option(
+        "--minutes", "-m", help="Fit the session to this many minutes by scaling holds and pauses.", callback=_finite
+    ),
 ]
 LoudnessOpt = Annotated[
     Optional[float],
-    typer.Option(help="Target loudness in LUFS, -30 to -16 (default -16, or the routine's own).", min=-30, max=-16),
+    typer.Option(
+        help="Target loudness in LUFS, -30 to -16 (default -16, or the routine's own).", min=-30, max=-16, callback=_finite
+    ),
 ]
 
 
@@ -139,7 +175,7 @@ def play(
     routine: RoutineArg,
     minutes: MinutesOpt = None,
     section: Annotated[Optional[str], typer.Option("--from", help="Start at this section (its title, any case).")] = None,
-    player: Annotated[str, typer.Option(help="miniaudio, or simpleaudio (an optional extra).")] = "miniaudio",
+    player: Annotated[Optional[str], typer.Option(help="miniaudio (the default), or simpleaudio (an optional extra).")] = None,
     loudness: LoudnessOpt = None,
 ) -> None:
     """Play a session through the speakers. Keys: space pause, n/p section, +/- volume, q stop."""
@@ -148,20 +184,21 @@ def play(
     from voiceguide.live.speakers import SPEAKERS, open_speaker
     from voiceguide.script import library
 
-    if player not in SPEAKERS:
+    name = player or next(iter(SPEAKERS))
+    if name not in SPEAKERS:
         raise UsageError(f"--player must be {' or '.join(SPEAKERS)}")
     run: Run = ctx.obj
     session = _prepare(run, library.load(routine), minutes, loudness)
     start = chapter_named(session.timeline, section).start if section else 0
     with quiet_stderr():  # ALSA prints a page of errors while it looks for a device
-        speaker = open_speaker(player)
+        speaker = open_speaker(name)
     try:
-        _play(run.environment, session, speaker, start)
+        _play(run, session, speaker, start)
     finally:
         speaker.close()
 
 
-def _play(environment: Environment, session: Session, speaker: Speaker, start: int) -> None:
+def _play(run: Run, session: Session, speaker: Speaker, start: int) -> None:
     from voiceguide.live.console import follow
     from voiceguide.live.inputs import listening
     from voiceguide.live.player import Player, narrator
@@ -169,8 +206,8 @@ def _play(environment: Environment, session: Session, speaker: Speaker, start: i
 
     live = Player(Renderer(session), speaker, narrator(session))
     live.start(start)
-    with listening(live, environment):  # the keys, when stdin is a terminal
-        follow(live, session.routine.title, environment)
+    with listening(live, run.environment):  # the keys, when stdin is a terminal
+        follow(live, session.routine.title, run.environment, run.say)
 
 
 @app.command()
@@ -197,10 +234,10 @@ def export(
         _export_all(run, output, file_format, minutes, loudness, settings)
         return
     assert routine is not None
-    ready_to_write(output)  # a wrong name, folder or missing ffmpeg is said before speech is made
+    ready_to_write(output, settings)  # a wrong name, folder, bitrate or missing ffmpeg is said before speech is made
     session = _prepare(run, library.load(routine), minutes, loudness)
     _export_one(run, session, output, settings, committed=run.done)
-    run.say(f"{output}  ({_length(session)}, {len(session.timeline.chapters)} chapters)")
+    run.say(_written(output, session))
 
 
 def _export_one(
@@ -225,31 +262,42 @@ def _export_all(
 
     if file_format not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
-    FORMATS[file_format].check_tools()  # a missing ffmpeg is said before any speech is made
+    FORMATS[file_format].check(settings.bitrate, f".{file_format}")  # said before any speech is made
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise VoiceguideError(f"cannot create the folder '{folder}': {exc.strerror}")
     names = library.builtin_names()
     entries = []
+    left_out = 0
     with ThreadPoolExecutor(1, thread_name_prefix="voiceguide-next") as ahead:
         upcoming = ahead.submit(_prepare, run, library.load(names[0]), minutes, loudness)
         for index, name in enumerate(names):
-            session = upcoming.result()
+            try:
+                session: Session | None = upcoming.result()
+            except DoesNotFit as problem:  # this routine cannot fit --minutes: say which, and go on with the others
+                typer.echo(f"voiceguide: {name}: {problem}", file=run.environment.stderr)
+                session, left_out = None, left_out + 1
             if index + 1 < len(names):  # the next routine's speech is made while ffmpeg encodes this one
                 upcoming = ahead.submit(_prepare, run, library.load(names[index + 1]), minutes, loudness, quietly=True)
+            if session is None:
+                continue
             target = folder / f"{name}.{file_format}"
             _export_one(run, session, target, settings)
-            run.say(f"{target}  ({_length(session)}, {len(session.timeline.chapters)} chapters)")
+            run.say(_written(target, session))
             entries.append(Entry(target.name, session.routine.title, session.timeline.duration / session.timeline.sample_rate))
-    playlist = write_playlist(folder, entries, committed=run.done)
-    run.say(f"{playlist}  ({len(entries)} sessions)")
+    if entries:
+        playlist = write_playlist(folder, entries, committed=run.done)
+        run.say(f"{playlist}  ({len(entries)} sessions)")
+    if left_out:
+        raise typer.Exit(UsageError.exit_code)
 
 
-def _length(session: Session) -> str:
+def _written(target: Path, session: Session) -> str:
+    """The line that says a file is in place: its name, length and chapters."""
     from voiceguide.support.units import clock
 
-    return clock(session.timeline.duration)
+    return f"{target}  ({clock(session.timeline.duration)}, {len(session.timeline.chapters)} chapters)"
 
 
 @app.command()

@@ -34,12 +34,14 @@ Progress = Callable[[int], None]
 """Called with the number of samples just written."""
 
 
-def ready_to_write(target: Path) -> Format:
-    """What can be checked before any speech is made: the format, the folder, and the tools the format needs."""
+def ready_to_write(target: Path, settings: ExportSettings) -> Format:
+    """What can be checked before any speech is made: the name, the folder, the bitrate and the tools the format needs."""
+    if target.is_dir():
+        raise UsageError(f"'{target}' is a folder; name the file to write, e.g. {target / 'session.mp3'}")
     file_format = format_of(target)
     if not target.parent.is_dir():
         raise UsageError(f"the folder '{target.parent}' does not exist; create it first")
-    file_format.check_tools()
+    file_format.check(settings.bitrate, target.suffix)
     return file_format
 
 
@@ -54,7 +56,7 @@ def export(
 
     `committed`: see `writing`.
     """
-    file_format = ready_to_write(target)
+    file_format = ready_to_write(target, settings)
     renderer = Renderer(session)
     report = progress or (lambda samples: None)
     with writing(target, committed) as temporary:

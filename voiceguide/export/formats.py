@@ -7,14 +7,16 @@ To add a format, a contributor adds two things:
    `-f MUXER`). Otherwise: one new file in `sinks/` with a context manager that
    opens on a path and yields a `Sink` (`write(block)`, `close()`; see `sink.py`).
 2. One entry in `FORMATS` below, keyed by the suffix (lower case, no dot):
-   `Format(sink, needs_ffmpeg, finish)`. `sink` opens the sink for an `Output`:
-   `_encoded(CODEC, tagged_by_ffmpeg=...)` for a codec, or a one-line
-   function like `_wav` for a new sink file. `finish` is only for tags
-   and chapters the sink cannot write itself, added to the whole file (as MP3's ID3).
+   `Format(sink, needs_ffmpeg, finish, max_bitrate)`. `sink` opens the sink for an
+   `Output`: `_encoded(CODEC, tagged_by_ffmpeg=...)` for a codec, or a one-line
+   function like `_wav` for a new sink file. `finish` is only for tags and
+   chapters the sink cannot write itself, added to the whole file (as MP3's ID3).
+   `max_bitrate` is the highest kbps its encoder takes (None where bitrate means
+   nothing), so a higher `--bitrate` is refused before any work.
 
 No other code changes: the suffix check of `-o`, the `--format` check of
-`export --all`, the early check for ffmpeg and the messages listing the formats
-all read `FORMATS`. Two texts do not: the `--help` of `export`, which names the
+`export --all`, the early checks of bitrate and ffmpeg and the messages listing
+the formats all read `FORMATS`. Two texts do not: the `--help` of `export`, which names the
 formats in prose, and the codec the round-trip test expects (`CODEC_OF` in
 tests/test_export.py; that test fails until the new suffix is there).
 """
@@ -57,9 +59,16 @@ class Format:
     """Checked before any speech is made, so a missing ffmpeg is said at once."""
     finish: Callable[[Output], None] | None = None
     """Run on the whole file once its sink is closed: tags its sink cannot write."""
+    max_bitrate: int | None = None
+    """The highest constant bitrate (kbps, mono) its encoder takes; None where bitrate means nothing (WAV)."""
 
-    def check_tools(self) -> None:
-        """Raises MissingToolError (with the install command) if a tool this format needs is missing."""
+    def check(self, kbps: int, suffix: str) -> None:
+        """What can be refused before any work: a bitrate the encoder cannot take, a missing ffmpeg.
+
+        Either would otherwise fail only after the speech is made and the audio rendered.
+        """
+        if self.max_bitrate is not None and kbps > self.max_bitrate:
+            raise UsageError(f"{suffix} files take at most {self.max_bitrate} kbps; lower --bitrate")
         if self.needs_ffmpeg:
             find_ffmpeg()
 
@@ -84,14 +93,14 @@ def _id3(output: Output) -> None:
     tags.write_id3(output.path, output.session.routine, output.session.timeline)
 
 
-_OGG_OPUS = Format(_encoded(OPUS_IN_OGG, tagged_by_ffmpeg=True), needs_ffmpeg=True)
+_OGG_OPUS = Format(_encoded(OPUS_IN_OGG, tagged_by_ffmpeg=True), needs_ffmpeg=True, max_bitrate=256)
 
 FORMATS: dict[str, Format] = {
-    "mp3": Format(_encoded(MP3, tagged_by_ffmpeg=False), needs_ffmpeg=True, finish=_id3),
+    "mp3": Format(_encoded(MP3, tagged_by_ffmpeg=False), needs_ffmpeg=True, finish=_id3, max_bitrate=320),
     "wav": Format(_wav, needs_ffmpeg=False),
     "ogg": _OGG_OPUS,
     "opus": _OGG_OPUS,
-    "m4a": Format(_encoded(AAC_IN_M4A, tagged_by_ffmpeg=True), needs_ffmpeg=True),
+    "m4a": Format(_encoded(AAC_IN_M4A, tagged_by_ffmpeg=True), needs_ffmpeg=True, max_bitrate=320),
 }
 
 

@@ -16,7 +16,12 @@ def _stamp(samples: int) -> str:
 
 def webvtt(timeline: Timeline) -> str:
     cues = [
-        f"{number}\n{_stamp(event.start)} --> {_stamp(event.end)}\n{event.text}"
+        f"{number}\n{_stamp(event.start)} --> {_stamp(event.end)}\n{_escaped(event.text)}"
         for number, event in enumerate(timeline.speech, start=1)
     ]
     return "WEBVTT\n\n" + "".join(cue + "\n\n" for cue in cues)
+
+
+def _escaped(text: str) -> str:
+    """Cue text as WebVTT reads it: `&`, `<` and `>` escaped, so markup and a `-->` stay words."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -7,7 +7,7 @@ and other inputs are in `inputs/`.
 
 from __future__ import annotations
 
-from typing import IO
+from collections.abc import Callable
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -23,12 +23,13 @@ LOOK_EVERY = 0.1
 """Seconds between looks at the player; the session keeps its own time."""
 
 
-def follow(player: Player, title: str, environment: Environment) -> None:
-    """Show the session until it is over: a screen on a terminal, else one line per section."""
+def follow(player: Player, title: str, environment: Environment, say: Callable[[str], None]) -> None:
+    """Show the session until it is over: a screen on a terminal, else one line per section, written by `say`
+    (the command line's, which knows what a full disk or a closed pipe means)."""
     if environment.stdout_is_terminal:
         _screen(player, title, Console(file=environment.stdout, force_terminal=True))
     else:
-        _lines(player, environment.stdout)
+        _lines(player, say)
 
 
 def _screen(player: Player, title: str, console: Console) -> None:
@@ -37,14 +38,14 @@ def _screen(player: Player, title: str, console: Console) -> None:
             live.update(screen(player.status(), title), refresh=True)
 
 
-def _lines(player: Player, stdout: IO[str]) -> None:
+def _lines(player: Player, say: Callable[[str], None]) -> None:
     shown = None
     while True:
         over = player.wait(0)  # asked first: the section under way when it ended still gets its line
         status = player.status()
         if status.chapter != shown:
             shown = status.chapter
-            print(f"{clock(shown.start):>7}  {shown.title}", file=stdout, flush=True)
+            say(f"{clock(shown.start):>7}  {shown.title}")
         if over:
             return
         player.wait(LOOK_EVERY)

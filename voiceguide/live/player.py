@@ -344,8 +344,9 @@ class Player:
             self._volume_db = min(max(db, VOLUME_RANGE_DB[0]), VOLUME_RANGE_DB[1])
 
     def _done(self, error: BaseException | None) -> None:
-        self._error = error
-        self._over.set()
+        with self._lock:  # a failure an input reported first is kept
+            self._error = self._error or error
+            self._over.set()
 
 
 def _containing(events: Sequence[Timed], starts: list[int], at: int) -> Timed | None:

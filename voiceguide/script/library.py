@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from voiceguide.script.routine import Routine, load_routine
@@ -18,16 +19,22 @@ def builtin_names() -> list[str]:
 
 
 def locate(reference: str) -> Path:
-    """A built-in name such as `headache`, or a path to a .yaml file."""
+    """A built-in name such as `headache`, or a path to a .yaml file.
+
+    A reference is a path only when it looks like one (a folder or a dot in it, as in
+    `./sleep` or `mine.yaml`; built-in names have neither): a file that happens to be
+    called `sleep` in the current folder never hides the built-in.
+    """
     as_path = Path(reference)
-    if as_path.suffix in (".yaml", ".yml") or len(as_path.parts) > 1 or as_path.is_file():
+    if any(mark in reference for mark in {"/", ".", os.sep}):
         return as_path
     builtin = builtin_folder() / f"{reference}.yaml"
     if builtin.is_file():
         return builtin
+    own = f"; for the file '{reference}' here, write ./{reference}" if as_path.is_file() else ""
     raise UsageError(
         f"no built-in routine named '{reference}'; choose one of {', '.join(builtin_names())} "
-        "(`voiceguide list`) or give a path to a .yaml file"
+        f"(`voiceguide list`) or give a path to a .yaml file{own}"
     )
 
 

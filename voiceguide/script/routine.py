@@ -44,15 +44,28 @@ Duration = Annotated[
         }
     ),
 ]
-def _speakable(text: str) -> str:
-    """Refuse control characters: espeak reads \x01 as the start of an embedded command (speed, pitch...)."""
+def _plain(text: str) -> str:
+    """Refuse control characters: espeak reads \x01 as the start of an embedded command (speed, pitch...),
+    and `show` would hand ESC sequences (clear screen, window title, clipboard writes) to the terminal."""
     for index, char in enumerate(text):
         if unicodedata.category(char) == "Cc" and char not in "\t\n\r":
             raise ValueError(f"the text holds a control character (U+{ord(char):04X}) at position {index + 1}; remove it")
     return text
 
 
+def _speakable(text: str) -> str:
+    """Plain text with something to say: a line of spaces, dots or invisible characters would be
+    spoken as nothing, and engines wait on an empty phrase until they time out."""
+    _plain(text)
+    if not any(unicodedata.category(char)[0] in "LN" for char in text):
+        raise ValueError(f"{text.strip()[:20]!r} has nothing to say (no letters or digits); write the words")
+    return text
+
+
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_speakable)]
+"""Words that are spoken (or shown as a title)."""
+Prose = Annotated[str, Field(max_length=10 * MAX_TEXT), AfterValidator(_plain)]
+"""Text that is shown and written into files, never spoken: a description, the full safety text."""
 CueName = Annotated[
     str,
     Field(
@@ -123,7 +136,7 @@ class Safety(_Model):
     """A short form that is spoken at the start, and the full text that `show` prints."""
 
     say: Text
-    text: Annotated[str, Field(min_length=1, max_length=10 * MAX_TEXT)]
+    text: Annotated[Prose, Field(min_length=1)]
 
 
 class Chimes(_Model):
@@ -234,7 +247,7 @@ else:
 
 class Routine(_Model):
     title: Text
-    description: str | None = Field(None, max_length=10 * MAX_TEXT)
+    description: Prose | None = None
     voice: Voice = Voice()
     safety: Text | Safety | None = None
     sources: list[Text] = Field(default_factory=list, description="where the advice comes from")
@@ -375,11 +388,19 @@ def _check_hold(routine: Routine, step: SayStep) -> None:
 def _first_error(exc: ValidationError, located: Located) -> ScriptError:
     """The error a writer should fix first: an unknown key (usually a typo), else the earliest."""
     def rank(error: Any) -> tuple[bool, tuple[int, int], int]:
-        path = _data_path(error["loc"], located.data)
+        path = _data_path(error, located.data)
         return (error["type"] != "extra_forbidden", located.where(path), -len(error["loc"]))
 
-    error = min(exc.errors(include_url=False), key=rank)
-    path = _data_path(error["loc"], located.data)
+    errors = exc.errors(include_url=False)
+    paths = [_data_path(e, located.data) for e in errors]
+
+    def mapping_taken_for_text(error: Any, path: tuple[str | int, ...]) -> bool:
+        """Where a field takes text or a mapping (`safety`), the mapping's own errors say more than "not text"."""
+        nested = any(len(other) > len(path) and other[: len(path)] == path for other in paths)
+        return error["type"] == "string_type" and isinstance(error["input"], dict) and nested
+
+    error = min([e for e, path in zip(errors, paths) if not mapping_taken_for_text(e, path)] or errors, key=rank)
+    path = _data_path(error, located.data)
     name = str(path[-1]) if path and isinstance(path[-1], str) else None
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -405,8 +426,9 @@ def _first_error(exc: ValidationError, located: Located) -> ScriptError:
     return located.error(f"{where}{message}", path)
 
 
-def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
+def _data_path(error: Any, data: Any) -> tuple[str | int, ...]:
     """Pydantic's error location as a path into the data: union tags and branch names dropped."""
+    loc = error["loc"]
     path: list[str | int] = []
     node = data
     for position, part in enumerate(loc):
@@ -418,7 +440,7 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
         elif isinstance(node, dict) and isinstance(part, str) and part.rstrip("_") in node:
             part = part.rstrip("_")
             node = node[part]
-        elif position == len(loc) - 1 and isinstance(node, dict):
+        elif position == len(loc) - 1 and isinstance(node, dict) and error["type"] == "missing":
             node = None  # a missing key: the path names it, the position is its mapping's
         else:
             continue  # a union branch name such as 'Safety' or 'constrained-str'

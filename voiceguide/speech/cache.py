@@ -95,7 +95,7 @@ def _whole_clip(path: Path) -> bool:
     """
     try:
         size = path.stat().st_size
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # the folder may be a file: making clips says so
         return False
     try:
         with wave.open(str(path), "rb") as clip:

@@ -46,6 +46,10 @@ class UsageError(VoiceguideError):
     exit_code = 2
 
 
+class DoesNotFit(UsageError):
+    """The routine's words, chimes and countdowns alone take longer than the length asked for."""
+
+
 class MissingToolError(VoiceguideError):
     """A system program voiceguide relies on (espeak-ng, ffmpeg) is not installed."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import threading
@@ -80,4 +81,5 @@ class Keys:
             if self._thread is not None:
                 self._thread.join()
         finally:
-            termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
+            with contextlib.suppress(termios.error):  # a terminal that hung up has no mode to put back
+                termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)

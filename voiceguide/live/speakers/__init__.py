@@ -4,7 +4,8 @@ Adding a speaker is one new file and one entry here: write
 `voiceguide/live/speakers/NAME.py` with a class that follows the `Speaker` protocol
 in `speaker.py` (its constructor opens the device, raising `no_device(...)` when there
 is none), and add `"NAME": ThatClass` to `SPEAKERS` below. The first entry is the
-default; `--player` accepts every entry and its error message lists them.
+default; `--player` accepts every entry and its error message lists them (its
+help text in cli/app.py names them in prose for people, as the README does).
 `memory.py` is a complete speaker to copy from; it is not listed, as it plays to no device.
 """
 

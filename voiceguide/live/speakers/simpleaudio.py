@@ -153,13 +153,18 @@ class SimpleaudioSpeaker:
                 return audio, audio[:0], True
 
     def _wait_stopped(self, generation: int) -> bool:
-        """Wait until stopped chunks are silent; False if an interruption (or close) came first."""
-        while any(c.play.is_playing() for c in self._stopping):
-            if generation != self._generation or self._closed:
-                return False
+        """Wait until stopped chunks are silent; False if an interruption (or close) came first.
+
+        Under the lock: an interruption adds to the stopped chunks, and none may be forgotten.
+        """
+        while True:
+            with self._lock:
+                if generation != self._generation or self._closed:
+                    return False
+                self._stopping = [c for c in self._stopping if c.play.is_playing()]
+                if not self._stopping:
+                    return True
             time.sleep(self.POLL)
-        self._stopping = []
-        return True
 
     def _play(self, chunk: np.ndarray) -> None:
         import numpy as np
