@@ -58,7 +58,7 @@ def _speakable(text: str) -> str:
     spoken as nothing, and engines wait on an empty phrase until they time out."""
     _plain(text)
     if not any(unicodedata.category(char)[0] in "LN" for char in text):
-        raise ValueError(f"{text.strip()[:20]!r} has nothing to say (no letters or digits); write the words")
+        raise ValueError(f"{text[:20]!r} has nothing to say (no letters or digits); write the words")
     return text
 
 
