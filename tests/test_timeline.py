@@ -245,11 +245,11 @@ def test_a_routine_with_nothing_to_stretch_says_so(script):
 
 # --- what cannot fit is a script error with its line ------------------------------------
 
-def test_a_reminder_that_cannot_fit_in_its_hold_is_reported_at_its_step(script):
+def test_a_reminder_that_cannot_fit_in_its_hold_is_reported_at_its_line(script):
     path = script("title: T\nsteps:\n  - say: Intro.\n  - say: Press.\n    hold: 20s\n    remind: {every: 30s, say: Keep going.}\n")
     with pytest.raises(ScriptError, match="no reminder fits") as caught:
         session_of(path)
-    assert (caught.value.line, caught.value.column) == (4, 5)
+    assert (caught.value.line, caught.value.column) == (6, 13)
 
 
 def test_a_reminder_longer_than_its_interval_is_reported(script):
@@ -257,20 +257,22 @@ def test_a_reminder_longer_than_its_interval_is_reported(script):
         "title: T\nsteps:\n  - say: Press.\n    hold: 1m\n"
         "    remind: {every: 2s, say: Keep a steady and gentle pressure on the point all the while.}\n"
     )
-    with pytest.raises(ScriptError, match="so `every` must be at least"):
+    with pytest.raises(ScriptError, match="so `every` must be at least") as caught:
         session_of(path)
+    assert (caught.value.line, caught.value.column) == (5, 21)
 
 
 def test_a_hold_too_short_for_its_countdown_is_reported(script):
     with pytest.raises(ScriptError, match="too short for a countdown of 5") as caught:
         session_of(script("title: T\nsteps:\n  - say: Press.\n    hold: 3s\n    countdown: 5\n"))
-    assert caught.value.line == 3
+    assert (caught.value.line, caught.value.column) == (5, 16)
 
 
 def test_breathing_words_longer_than_their_phase_are_reported(script):
     path = script("title: T\nwords: {breathe: {in: Breathe in slowly and deeply through your nose.}}\nsteps:\n  - breathe: {in: 1s, out: 4s, cycles: 1}\n")
-    with pytest.raises(ScriptError, match="takes longer to say than its 1s breathing phase"):
+    with pytest.raises(ScriptError, match="takes longer to say than its 1s breathing phase") as caught:
         session_of(path)
+    assert (caught.value.line, caught.value.column) == (4, 14)
 
 
 def test_unknown_chime_names_are_reported_where_they_are_written(script):
@@ -286,7 +288,7 @@ def test_unknown_chime_names_are_reported_where_they_are_written(script):
 def test_unknown_voices_are_reported_where_they_are_written(script):
     with pytest.raises(ScriptError, match="no voice 'no-such-voice'; `voiceguide voices` lists them") as caught:
         session_of(script("title: T\nsteps:\n  - say: Hi.\n  - say: There.\n    voice: {voice: no-such-voice}\n"))
-    assert caught.value.line == 4
+    assert (caught.value.line, caught.value.column) == (5, 20)  # at the voice, not at the step's first line
 
 
 def test_the_json_of_show_has_the_documented_shape(script):

@@ -382,6 +382,7 @@ def layout(
                     f"'{segment.utterance.text}' takes longer to say than its {segment.seconds:g}s breathing phase; "
                     "lengthen the phase or shorten the words",
                     segment.step,
+                    key=("breathe",),
                 )
             fixed += phase
         elif isinstance(segment, Gap):
@@ -479,6 +480,7 @@ class _HoldShape:
                 f"a hold of {hold.seconds:g}s is too short for a countdown of {count}; "
                 f"make it at least {to_seconds(minimum):g}s or count down from fewer",
                 hold.step,
+                key=("countdown",),
             )
         shape = _HoldShape(
             minimum=minimum,
@@ -498,6 +500,7 @@ class _HoldShape:
                 f"the reminder takes {to_seconds(self.reminder_length):.1f}s to say, so `every` must be at least "
                 f"{to_seconds(needed):.1f}s",
                 hold.step,
+                key=("remind", "every"),
             )
         if not self._reminder_onsets(0, natural):
             raise routine.error(
@@ -505,6 +508,7 @@ class _HoldShape:
                 + (" with its countdown" if self.countdown else "")
                 + "; shorten `every` or lengthen the hold",
                 hold.step,
+                key=("remind",),
             )
 
     def _reminder_onsets(self, start: int, end: int) -> list[int]:

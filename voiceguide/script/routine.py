@@ -93,6 +93,8 @@ class _Model(BaseModel):
 class _Step(_Model):
     _line: int = PrivateAttr(1)
     _column: int = PrivateAttr(1)
+    _path: tuple[str | int, ...] = PrivateAttr(())
+    """Where the step is in the script's data, so an error can point at one of its keys."""
 
     @property
     def where(self) -> tuple[int, int]:
@@ -277,11 +279,12 @@ class Routine(_Model):
         return self.safety.text if isinstance(self.safety, Safety) else self.safety
 
     def error(self, message: str, step: _Step | None = None, key: tuple[str, ...] = ()) -> ScriptError:
-        """An error pointing at `step`, else at the top-level `key` path, else at the top of the file."""
-        if step is not None:
+        """An error pointing at `key` inside `step` (or at the step itself), else at the top-level `key` path,
+        else at the top of the file."""
+        if key and self._located is not None:
+            line, column = self._located.where((step._path if step is not None else ()) + key)
+        elif step is not None:
             line, column = step.where
-        elif key and self._located is not None:
-            line, column = self._located.where(key)
         else:
             line, column = (1, 1)
         return ScriptError(message, self._file, line, column)
@@ -322,6 +325,7 @@ def parse_routine(located: Located) -> Routine:
 def _attach_positions(steps: list[Any], path: tuple[str | int, ...], located: Located) -> None:
     for index, step in enumerate(steps):
         step._line, step._column = located.where(path + (index,))
+        step._path = path + (index,)
         if isinstance(step, (SidesStep, RepeatStep)):
             _attach_positions(step.steps, path + (index, "steps"), located)
 
