@@ -7,6 +7,9 @@ mutations of a valid script); `tests/hostile/` holds a corpus of hand-made attac
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -224,3 +227,16 @@ def test_text_with_nothing_to_say_or_a_terminal_escape_is_refused_where_it_stand
     assert result.exit_code == 2
     assert result.stderr.startswith(f"{path}:{line}:") and says in result.stderr
     assert "\x1b" not in result.output
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_a_device_or_a_pipe_as_the_routine_is_refused_at_once(kind, tmp_path):
+    """Once, /dev/zero took 3.8 GB before a traceback, and a FIFO with no writer waited for ever."""
+    path = Path("/dev/zero") if kind == "device" else tmp_path / "routine.yaml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    result = subprocess.run([sys.executable, "-m", "voiceguide", "check", str(path)],
+                            capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 2
+    assert result.stderr == f"{path}:1:1: this is not a file (a device, pipe or socket); save the routine to a .yaml file\n"

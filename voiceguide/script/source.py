@@ -7,6 +7,7 @@ bombs), and nesting and size are bounded. Every error names FILE:LINE:COL.
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,13 +55,14 @@ class Located:
 def load_file(path: Path) -> Located:
     """Read and parse a script file, refusing what is not a small UTF-8 YAML mapping."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ScriptError(
-                f"file is {size // 1024} KB; routine scripts are limited to {MAX_FILE_BYTES // 1024} KB",
-                path,
-            )
-        raw = path.read_bytes()
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            # /dev/zero never ends and a FIFO without a writer never answers: neither is read at all
+            raise ScriptError("this is not a file (a device, pipe or socket); save the routine to a .yaml file", path)
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)  # at most the limit, even if the file grows meanwhile
+        if len(raw) > MAX_FILE_BYTES:
+            raise ScriptError(f"file is over {MAX_FILE_BYTES // 1024} KB; routine scripts are limited to that", path)
     except ScriptError:
         raise
     except FileNotFoundError:
