@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import subprocess
 import wave
 from pathlib import Path
@@ -28,6 +29,17 @@ def tone(path: Path, seconds: float = 1.5, rate: int = 22050, channels: int = 2,
         out.setsampwidth(2)
         out.setframerate(rate)
         out.writeframes(np.round(frames * 32767).astype("<i2").tobytes())
+    return path
+
+
+def crafted_wav(path: Path, rate: int = 22050, channels: int = 1, bits: int = 16) -> Path:
+    """A WAV header that lies, as a stranger's file may, over a second of real samples."""
+    data = np.zeros(22050, "<i2").tobytes()
+    block = channels * bits // 8
+    header = b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt " + struct.pack(
+        "<IHHIIHH", 16, 1, channels, rate, (rate * block) % 2**32, block, bits
+    ) + b"data" + struct.pack("<I", len(data))
+    path.write_bytes(header + data)
     return path
 
 
@@ -75,6 +87,12 @@ def test_a_sound_file_can_be_the_ambience(tmp_path):
         ("notes.wav", "is not a sound file voiceguide can read"),
         ("silence.wav", "is silent"),
         ("long.wav", "cues may last 60s at most"),
+        ("three-minutes.flac", "lasts over 60s"),  # decoded no further than 61 s
+        ("one-sample.wav", "is too short to hear"),
+        ("rate-zero.wav", "is not a sound file voiceguide can read"),  # once, tracebacks
+        ("rate-4ghz.wav", "says it has 1 channels of 16-bit samples at 4000000000 Hz"),
+        ("no-channels.wav", "is not a sound file voiceguide can read"),
+        ("no-bits.wav", "is not a sound file voiceguide can read"),
     ],
 )
 def test_sounds_that_cannot_be_used_are_refused_at_their_line(tmp_path, reference, message):
@@ -86,6 +104,13 @@ def test_sounds_that_cannot_be_used_are_refused_at_their_line(tmp_path, referenc
     (folder / "notes.wav").write_text("not audio at all")
     tone(folder / "silence.wav", level=0.0)
     tone(folder / "long.wav", seconds=61, channels=1)
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=f=220:r=8000:d=180", "-ac", "1",
+                    str(folder / "three-minutes.flac")], check=True)
+    tone(folder / "one-sample.wav", seconds=1 / 22050)
+    crafted_wav(folder / "rate-zero.wav", rate=0)
+    crafted_wav(folder / "rate-4ghz.wav", rate=4_000_000_000)
+    crafted_wav(folder / "no-channels.wav", channels=0)
+    crafted_wav(folder / "no-bits.wav", bits=0)
 
     with pytest.raises(ScriptError, match=message) as caught:
         session_of(folder, f"title: T\nsteps:\n  - say: Hello.\n  - chime: {reference}\n")

@@ -76,6 +76,7 @@ def energies(name: str) -> np.ndarray:
 
 AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".opus", ".flac", ".m4a")
 MAX_CUSTOM_SECONDS = 60
+MIN_CUSTOM_SECONDS = 0.05
 MAX_CUSTOM_BYTES = 20 * 1024 * 1024
 
 
@@ -140,13 +141,22 @@ def _decode(file: Path) -> np.ndarray:
     from voiceguide.support.quiet_pydub import pydub
 
     try:
-        sound = pydub().AudioSegment.from_file(str(file))
+        # Decoded no further than just past the limit: a small FLAC can hold hours of sound.
+        sound = pydub().AudioSegment.from_file(str(file), duration=MAX_CUSTOM_SECONDS + 1)
+        rate, channels, width = sound.frame_rate, sound.channels, sound.sample_width
     except FileNotFoundError:  # pydub runs ffmpeg for anything but WAV
         raise MissingToolError(f"reading '{file.name}' needs ffmpeg; install it, or use a .wav file")
     except Exception as exc:  # pydub raises its own and ffmpeg's errors for files it cannot decode
         raise ValueError(f"'{file.name}' is not a sound file voiceguide can read ({type(exc).__name__})")
+    if not (1000 <= rate <= 384_000 and 1 <= channels <= 8 and width in (1, 2, 3, 4)):
+        raise ValueError(
+            f"'{file.name}' says it has {channels} channels of {8 * width}-bit samples at {rate} Hz, "
+            "which no sound file has; save it again as an ordinary WAV"
+        )
     if sound.duration_seconds > MAX_CUSTOM_SECONDS:
-        raise ValueError(f"'{file.name}' lasts {sound.duration_seconds:.0f}s; cues may last {MAX_CUSTOM_SECONDS}s at most")
+        raise ValueError(f"'{file.name}' lasts over {MAX_CUSTOM_SECONDS}s; cues may last {MAX_CUSTOM_SECONDS}s at most")
+    if sound.duration_seconds < MIN_CUSTOM_SECONDS:
+        raise ValueError(f"'{file.name}' is too short to hear; cues last {MIN_CUSTOM_SECONDS}s at least")
     sound = sound.set_channels(1).set_sample_width(2).set_frame_rate(SAMPLE_RATE)
     raw = np.array(sound.get_array_of_samples(), dtype=np.float32) / 32768
     try:
