@@ -217,10 +217,12 @@ def test_placeholders_are_replaced_not_formatted(tmp_path):
         ("blank-number.yaml", 2, "has nothing to say"),
         ("clipboard-description.yaml", 2, "control character (U+001B)"),
         ("escape-safety-text.yaml", 2, "control character (U+001B)"),
+        ("quiet-taper.yaml", 2, "too quiet to be heard; the lowest usable volume is 0.1"),
     ],
 )
-def test_text_with_nothing_to_say_or_a_terminal_escape_is_refused_where_it_stands(name, line, says):
-    """Once, a blank line made every command wait three minutes for the engine, and `show` sent ESC to the terminal."""
+def test_what_cannot_be_heard_or_would_reach_the_terminal_is_refused_where_it_stands(name, line, says):
+    """Once, a blank line made every command wait three minutes for the engine, a volume tapered to nothing
+    ended in a traceback, and `show` sent ESC to the terminal."""
     path = Path(__file__).parent / "hostile" / name
     result = CliRunner().invoke(app, ["show", str(path)])
 

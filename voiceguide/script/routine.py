@@ -8,6 +8,7 @@ editor validates against). Every step remembers its line so that later stages
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from voiceguide.support.errors import ScriptError
 
 MAX_TEXT = 1000
 """Characters in one spoken text; a paragraph is plenty for an instruction."""
+MIN_VOLUME = 0.02
+"""The quietest volume, taper included, at which the speech engine still makes a sound (espeak-ng says nothing at 0.01)."""
 
 Duration = Annotated[
     float,
@@ -317,6 +320,7 @@ def parse_routine(located: Located) -> Routine:
     routine._located = located
     _attach_positions(routine.steps, ("steps",), located)
     _check_steps(routine, routine.steps, in_sides=False)
+    _check_volumes(routine, routine.steps)
     return routine
 
 
@@ -342,6 +346,28 @@ def _texts(step: _Step) -> list[str]:
     if isinstance(step, SidesStep):
         return [step.switch] if step.switch else []
     return []
+
+
+def _check_volumes(routine: Routine, steps: list[Any]) -> None:
+    """Every volume, slowed by the taper, still speaks: below MIN_VOLUME espeak says nothing at all."""
+    taper = routine.voice.taper.volume if routine.voice.taper else 1.0
+
+    def check(volume: float | None, step: _Step | None, key: tuple[str, ...]) -> None:
+        if volume is not None and volume * taper < MIN_VOLUME:
+            tapered = f" with a taper to {taper:g}" if taper < 1 else ""
+            raise routine.error(
+                f"a volume of {volume:g}{tapered} is too quiet to be heard; the lowest usable volume is "
+                f"{math.ceil(MIN_VOLUME / taper * 100) / 100:g}",
+                step,
+                key=key,
+            )
+
+    check(routine.voice.volume, None, ("voice", "volume"))
+    for step in steps:
+        if isinstance(step, SayStep) and step.voice:
+            check(step.voice.volume, step, ("voice", "volume"))
+        if isinstance(step, (SidesStep, RepeatStep)):
+            _check_volumes(routine, step.steps)
 
 
 def _check_steps(routine: Routine, steps: list[Any], *, in_sides: bool) -> None:
