@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
+from rich.padding import Padding
 from rich.progress_bar import ProgressBar
 from rich.text import Text
 
@@ -63,6 +64,6 @@ def screen(status: Status, title: str) -> RenderableType:
         Text(f"Section {status.chapter_number} of {status.chapters}: {status.chapter.title}"),
         Text(f"“{status.instruction}”" if status.instruction else "", style="italic"),
         Text(times),
-        ProgressBar(total=status.duration, completed=status.position),
+        Padding(ProgressBar(total=status.duration, completed=status.position), 0),  # ends its line: the keys show below
         Text(HELP, style="dim"),
     )

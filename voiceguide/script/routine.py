@@ -119,7 +119,9 @@ class Taper(_Model):
 class Voice(_Model):
     """How the words are spoken; any field left out keeps the routine's (or engine's) default."""
 
-    voice: str | None = Field(None, max_length=100, description="engine voice: an id, name or language (see `voiceguide voices`)")
+    voice: str | None = Field(
+        None, min_length=1, max_length=100, description="engine voice: an id, name or language (see `voiceguide voices`)"
+    )
     rate: int | None = Field(None, ge=60, le=400, description="words per minute")
     volume: float | None = Field(None, gt=0.0, le=1.0)
     taper: Taper | None = Field(None, description="routine level only: slow and soften the voice through the session")
