@@ -62,7 +62,9 @@ def load_file(path: Path) -> Located:
         with path.open("rb") as file:
             raw = file.read(MAX_FILE_BYTES + 1)  # at most the limit, even if the file grows meanwhile
         if len(raw) > MAX_FILE_BYTES:
-            raise ScriptError(f"file is over {MAX_FILE_BYTES // 1024} KB; routine scripts are limited to that", path)
+            raise ScriptError(
+                f"file is over {MAX_FILE_BYTES // 1024} KB; routine scripts are limited to {MAX_FILE_BYTES // 1024} KB", path
+            )
     except ScriptError:
         raise
     except FileNotFoundError:
