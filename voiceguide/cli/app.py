@@ -113,6 +113,8 @@ app = typer.Typer(
 )
 
 RoutineArg = Annotated[str, typer.Argument(help="A built-in routine name (see `voiceguide list`) or a path to a .yaml file.")]
+
+
 def _finite(value: float | None) -> float | None:
     """nan passes every range check (all its comparisons are false), and inf is no length or level."""
     if value is not None and not math.isfinite(value):

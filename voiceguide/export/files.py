@@ -93,4 +93,3 @@ def writing(target: Path, committed: Callable[[], None] | None = None) -> Iterat
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise VoiceguideError(f"cannot write '{target}': {reason}; choose a folder with space you can write to")
-

@@ -321,8 +321,8 @@ def parse_routine(located: Located) -> Routine:
     routine._file = Path(located.file)
     routine._located = located
     _attach_positions(routine.steps, ("steps",), located)
+    _check_volume(routine, routine.voice.volume, None)
     _check_steps(routine, routine.steps, in_sides=False)
-    _check_volumes(routine, routine.steps)
     return routine
 
 
@@ -350,26 +350,17 @@ def _texts(step: _Step) -> list[str]:
     return []
 
 
-def _check_volumes(routine: Routine, steps: list[Any]) -> None:
-    """Every volume, slowed by the taper, still speaks: below MIN_VOLUME espeak says nothing at all."""
+def _check_volume(routine: Routine, volume: float | None, step: _Step | None) -> None:
+    """A volume, slowed by the taper, that still speaks: below MIN_VOLUME espeak says nothing at all."""
     taper = routine.voice.taper.volume if routine.voice.taper else 1.0
-
-    def check(volume: float | None, step: _Step | None, key: tuple[str, ...]) -> None:
-        if volume is not None and volume * taper < MIN_VOLUME:
-            tapered = f" with a taper to {taper:g}" if taper < 1 else ""
-            raise routine.error(
-                f"a volume of {volume:g}{tapered} is too quiet to be heard; the lowest usable volume is "
-                f"{math.ceil(MIN_VOLUME / taper * 100) / 100:g}",
-                step,
-                key=key,
-            )
-
-    check(routine.voice.volume, None, ("voice", "volume"))
-    for step in steps:
-        if isinstance(step, SayStep) and step.voice:
-            check(step.voice.volume, step, ("voice", "volume"))
-        if isinstance(step, (SidesStep, RepeatStep)):
-            _check_volumes(routine, step.steps)
+    if volume is not None and volume * taper < MIN_VOLUME:
+        tapered = f" with a taper to {taper:g}" if taper < 1 else ""
+        raise routine.error(
+            f"a volume of {volume:g}{tapered} is too quiet to be heard; the lowest usable volume is "
+            f"{math.ceil(MIN_VOLUME / taper * 100) / 100:g}",
+            step,
+            key=("voice", "volume"),
+        )
 
 
 def _check_steps(routine: Routine, steps: list[Any], *, in_sides: bool) -> None:
@@ -384,6 +375,8 @@ def _check_steps(routine: Routine, steps: list[Any], *, in_sides: bool) -> None:
             _check_hold(routine, step)
             if step.voice and step.voice.taper:
                 raise routine.error("`taper` shapes the whole session; put it under the routine's `voice:`", step)
+            if step.voice:
+                _check_volume(routine, step.voice.volume, step)
         if isinstance(step, SidesStep):
             if in_sides:
                 raise routine.error("`sides:` blocks cannot be nested; {side} would be ambiguous", step)

@@ -25,17 +25,14 @@ def replacing(target: Path, then: Callable[[], None] | None = None) -> Iterator[
     `target` is left exactly as it was. `then` is called right after the rename,
     while interruptions are still held.
     """
-    temporary = None
-    try:
-        with held():
-            temporary = _temporary_beside(target)
+
+    def rename(temporary: Path) -> None:
+        os.replace(temporary, target)
+        if then is not None:
+            then()
+
+    with _beside(target, rename) as temporary:
         yield temporary
-        with held():
-            os.replace(temporary, target)
-            if then is not None:
-                then()
-    finally:
-        _remove(temporary)
 
 
 @contextmanager
@@ -46,15 +43,29 @@ def creating(target: Path) -> Iterator[Path]:
     not give identical audio twice, so the second copy is dropped, and a session laid
     out from the first copy's length also plays the first copy.
     """
+
+    def link(temporary: Path) -> None:
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, target)  # atomic, and refused if another writer got there first
+        temporary.unlink()
+
+    with _beside(target, link) as temporary:
+        yield temporary
+
+
+@contextmanager
+def _beside(target: Path, put_in_place: Callable[[Path], None]) -> Iterator[Path]:
+    """A temporary file beside `target`, put in place if the block finishes and removed in any case.
+
+    Making it, putting it in place and removing it all happen with interruptions held.
+    """
     temporary = None
     try:
         with held():
             temporary = _temporary_beside(target)
         yield temporary
         with held():
-            with contextlib.suppress(FileExistsError):
-                os.link(temporary, target)  # atomic, and refused if another writer got there first
-            temporary.unlink()
+            put_in_place(temporary)
     finally:
         _remove(temporary)
 

@@ -1,9 +1,10 @@
 """Ctrl-C and SIGTERM: how they end the program, and holding them back where they must not cut.
 
 Both raise KeyboardInterrupt (the entry point, `voiceguide.__main__`, makes SIGTERM
-do so), so both clean up partial files, and both end in MESSAGE and exit code 130. Raised between creating a temporary file and taking
-charge of it, a KeyboardInterrupt would leave the file behind; raised inside a C
-callback (the speech engine's), it would be printed and lost. Inside `held()` a
+do so), so both clean up partial files, and both end in MESSAGE and exit code 130.
+Raised between creating a temporary file and taking charge of it, a
+KeyboardInterrupt would leave the file behind; raised inside a C callback (the
+speech engine's), it would be printed and lost. Inside `held()` a
 signal is noted instead, and raised as the block ends. Every context here puts
 back the handlers it found: library code leaves the process as it was.
 """

@@ -150,5 +150,3 @@ class _Espeak:
 
 ESPEAK_RATE = 22050
 """The rate espeak-ng speaks at (pyttsx3 assumes it too)."""
-
-
