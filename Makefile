@@ -1,6 +1,7 @@
 # Two entry points for a fresh clone: `make demo` and `make test`.
 # Each installs what it needs (system packages, a virtual environment) first:
-# the demo only what voiceguide needs; the tests also the sound server and the optional player.
+# the demo what voiceguide needs with its natural voice (Piper); the tests also the sound server
+# and the optional player.
 VENV   := .venv
 BIN    := $(VENV)/bin
 PYTHON ?= python3
@@ -12,7 +13,7 @@ $(VENV)/.installed: pyproject.toml tools/install-system-deps.sh
 	tools/install-system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[piper]'
 	touch $@
 
 $(VENV)/.installed-for-tests: $(VENV)/.installed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -12,15 +13,27 @@ import pytest
 
 @pytest.fixture(scope="session", autouse=True)
 def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Real espeak-ng clips, made once per test run into a private cache (never the user's)."""
+    """Real clips in the default voice, made once per test run into a private cache (never the user's),
+    and a private user data folder, so the user's own voices are never found."""
     folder = tmp_path_factory.mktemp("speech-cache")
-    previous = os.environ.get("VOICEGUIDE_CACHE_DIR")
-    os.environ["VOICEGUIDE_CACHE_DIR"] = str(folder)
+    private = {"VOICEGUIDE_CACHE_DIR": str(folder), "XDG_DATA_HOME": str(tmp_path_factory.mktemp("data"))}
+    previous = {name: os.environ.get(name) for name in private}
+    os.environ.update(private)
     yield folder
-    if previous is None:
-        os.environ.pop("VOICEGUIDE_CACHE_DIR", None)
-    else:
-        os.environ["VOICEGUIDE_CACHE_DIR"] = previous
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture
+def user_voices() -> Path:
+    """The user data folder's `voices/`, where a user puts Piper voices of their own; emptied afterwards."""
+    folder = Path(os.environ["XDG_DATA_HOME"]) / "voiceguide" / "voices"
+    folder.mkdir(parents=True, exist_ok=True)
+    yield folder
+    shutil.rmtree(folder)
 
 
 @pytest.fixture

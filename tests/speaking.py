@@ -1,11 +1,11 @@
-"""The test run's speech: real espeak-ng, into the run's private cache (conftest points the command line at it too)."""
+"""The test run's speech: the default voice a user gets (Piper where installed), into the run's private cache
+(conftest points the command line at it too), with no voices of the user's own."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from voiceguide.speech.engines.espeak import Pyttsx3Engine
 from voiceguide.speech.making import ClipMaker
 from voiceguide.support.environment import Environment
 

@@ -19,7 +19,8 @@ from voiceguide.support.units import SAMPLE_RATE
 @pytest.fixture(scope="module")
 def speech() -> np.ndarray:
     """A real espeak-ng sentence at 44.1 kHz, as the engine makes it: peaks near full scale."""
-    said = Pyttsx3Engine().speak(Utterance("Press between thumb and finger, and breathe out slowly.", None, 150, 1.0))
+    engine = Pyttsx3Engine()
+    said = engine.speak("Press between thumb and finger, and breathe out slowly.", engine.voice(None, None), 150, 1.0)
     segment = pydub().AudioSegment(data=said.pcm, sample_width=2, frame_rate=said.rate, channels=1)
     return np.frombuffer(segment.set_frame_rate(SAMPLE_RATE).raw_data, dtype="<i2").astype(np.float32) / 32768
 

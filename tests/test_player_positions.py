@@ -33,8 +33,8 @@ from voiceguide.live.speakers.memory import MemorySpeaker
 from voiceguide.render import Renderer
 from voiceguide.script.routine import Utterance, load_routine
 from voiceguide.session import Options, Session, prepare
-from voiceguide.speech.engines.espeak import Pyttsx3Engine
 from voiceguide.speech.making import ClipMaker
+from voiceguide.support.environment import Environment
 from voiceguide.support.errors import SpeechError
 from voiceguide.support.units import SAMPLE_RATE
 from voiceguide.timeline import ChimeEvent, SpeechEvent
@@ -391,7 +391,7 @@ def test_stop_ends_the_stream_at_once(session: Session) -> None:
 
 def test_a_failure_while_playing_is_raised_by_wait(session: Session, tmp_path: Path) -> None:
     shutil.copytree(session.clips.folder, tmp_path / "cache")
-    copy = prepare(session.routine, Options(), ClipMaker(tmp_path / "cache", Pyttsx3Engine))
+    copy = prepare(session.routine, Options(), ClipMaker.for_environment(Environment(tmp_path / "cache")))
     player, speaker = playing(copy)
     for clip in (tmp_path / "cache").glob("*.wav"):
         clip.unlink()  # the speech cache cleared while the session plays

@@ -1,4 +1,4 @@
-"""Speech clips: made by espeak-ng through pyttsx3, trimmed, levelled and cached atomically."""
+"""Speech clips: made by an engine (here espeak-ng through pyttsx3), trimmed, levelled and cached atomically."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ import pytest
 from voiceguide.audio import levels
 from voiceguide.script.routine import Utterance, load_routine
 from voiceguide.session import Options, prepare
-from voiceguide.speech.engine import Speech, find_voice
-from voiceguide.speech.engines import ENGINES, engine_named
+from voiceguide.speech.engine import Speech, VoiceInfo, find_voice
+from voiceguide.speech.engines import ENGINES
 from voiceguide.speech.engines.espeak import Pyttsx3Engine
+from voiceguide.speech.engines.piper import PiperEngine
 from voiceguide.speech.making import ClipMaker
-from voiceguide.support.errors import MissingToolError, UsageError
+from voiceguide.speech.voices import Casting
+from voiceguide.support.errors import MissingToolError
 
 
 class CountingEngine(Pyttsx3Engine):
@@ -25,9 +27,9 @@ class CountingEngine(Pyttsx3Engine):
 
     calls: list[str] = []
 
-    def speak(self, utterance: Utterance) -> Speech:
-        CountingEngine.calls.append(utterance.text)
-        return super().speak(utterance)
+    def speak(self, text: str, voice: VoiceInfo, rate: int, volume: float) -> Speech:
+        CountingEngine.calls.append(text)
+        return super().speak(text, voice, rate, volume)
 
 
 class AnotherEngine(CountingEngine):
@@ -40,10 +42,15 @@ class AnotherEngine(CountingEngine):
         return "another-engine-1.0"
 
 
+def speaking_with(folder: Path, engine: type[Pyttsx3Engine]) -> ClipMaker:
+    """Clips made by this engine alone, as if it were the only one installed."""
+    return ClipMaker(folder, Casting(None, engines={engine.name: engine}))
+
+
 @pytest.fixture
 def counting_speech(tmp_path: Path) -> ClipMaker:
     CountingEngine.calls = []
-    return ClipMaker(tmp_path / "cache", CountingEngine)
+    return speaking_with(tmp_path / "cache", CountingEngine)
 
 
 def test_a_second_preparation_of_the_same_routine_synthesizes_nothing(script, counting_speech):
@@ -53,7 +60,7 @@ def test_a_second_preparation_of_the_same_routine_synthesizes_nothing(script, co
     assert sorted(CountingEngine.calls) == ["Let go.", "Squeeze."]  # repeated words are made once
 
     CountingEngine.calls = []
-    warm = ClipMaker(counting_speech.cache.folder, CountingEngine)
+    warm = speaking_with(counting_speech.cache.folder, CountingEngine)
     second = prepare(routine, Options(), warm)
     assert CountingEngine.calls == []
     assert second.timeline == first.timeline
@@ -69,14 +76,14 @@ def test_everything_that_changes_the_sound_changes_the_cache_key(counting_speech
     ]
     paths = {counting_speech.cache.path(u) for u in [base, *variants]}
     assert len(paths) == 5
-    other_engine = ClipMaker(counting_speech.cache.folder, AnotherEngine)
+    other_engine = speaking_with(counting_speech.cache.folder, AnotherEngine)
     assert other_engine.cache.path(base) not in paths
 
 
 def test_another_engine_is_never_served_the_first_engines_clips(counting_speech):
     line = Utterance("Press gently.", None, 150, 1.0)
     counting_speech.synthesize([line])
-    another = ClipMaker(counting_speech.cache.folder, AnotherEngine)
+    another = speaking_with(counting_speech.cache.folder, AnotherEngine)
 
     assert another.cache.missing([line]) == [line]
     CountingEngine.calls = []
@@ -85,11 +92,9 @@ def test_another_engine_is_never_served_the_first_engines_clips(counting_speech)
     assert another.cache.missing([line]) == counting_speech.cache.missing([line]) == []
 
 
-def test_engines_are_found_by_name_and_the_default_is_espeak():
-    assert engine_named(None) is engine_named("espeak") is Pyttsx3Engine
+def test_engines_are_registered_by_name_piper_first_then_espeak():
+    assert list(ENGINES.values()) == [PiperEngine, Pyttsx3Engine]
     assert all(engine.name == name for name, engine in ENGINES.items())
-    with pytest.raises(UsageError, match="no speech engine named 'festival'; choose one of espeak"):
-        engine_named("festival")
 
 
 def test_a_clip_starts_and_ends_on_sound_at_the_reference_level(counting_speech):
@@ -134,7 +139,7 @@ def test_markup_in_a_script_is_read_as_text_never_obeyed(counting_speech, markup
 def test_a_line_without_a_voice_of_its_own_gets_the_default_not_the_last_one_used(tmp_path):
     """"Thursday" takes a tenth less time in the German voice; espeak itself varies by a few samples."""
     english, german = Utterance("Thursday", None, 150, 1.0), Utterance("Thursday", "de", 150, 1.0)
-    alone, after_german = ClipMaker(tmp_path / "alone", Pyttsx3Engine), ClipMaker(tmp_path / "after-german", Pyttsx3Engine)
+    alone, after_german = speaking_with(tmp_path / "alone", Pyttsx3Engine), speaking_with(tmp_path / "after-german", Pyttsx3Engine)
     alone.synthesize([english])
     after_german.synthesize([german, english])
 
@@ -147,11 +152,12 @@ def test_cache_writes_leave_no_temporary_files(counting_speech):
     assert sorted(p.name.split(".", 1)[1] for p in counting_speech.cache.folder.iterdir()) == sorted(["cells.npy", "wav"] * 5)
 
 
-def test_nothing_is_printed_on_the_users_terminal(tmp_path):
+def test_nothing_is_printed_on_the_users_terminal_by_either_engine(tmp_path):
     code = (
         "from pathlib import Path\nfrom voiceguide.speech.making import ClipMaker\n"
-        "from voiceguide.speech.engines.espeak import Pyttsx3Engine\nfrom voiceguide.script.routine import Utterance\n"
-        f"ClipMaker(Path({str(tmp_path)!r}), Pyttsx3Engine).synthesize([Utterance(f'Line {{n}}.', None, 150, 1.0) for n in range(20)])\n"
+        "from voiceguide.support.environment import Environment\nfrom voiceguide.script.routine import Utterance\n"
+        f"ClipMaker.for_environment(Environment(Path({str(tmp_path)!r}))).synthesize(\n"
+        "    [Utterance(f'Line {n}.', voice, 150, 1.0) for n in range(10) for voice in ('espeak:en', None)]\n)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout == ""
@@ -159,7 +165,7 @@ def test_nothing_is_printed_on_the_users_terminal(tmp_path):
 
 
 def test_voices_are_found_by_id_language_or_name():
-    voices = Pyttsx3Engine().voices()
+    voices = Pyttsx3Engine(None).voices()
 
     assert find_voice(voices, "en-us").languages == ("en-us",)
     assert find_voice(voices, "gmw/en-US").id == "gmw/en-us"
@@ -179,7 +185,7 @@ def test_a_missing_espeak_library_gives_the_install_command(tmp_path):
     )
     code = (
         "from voiceguide.speech.engines.espeak import Pyttsx3Engine\nfrom voiceguide.support.errors import MissingToolError\n"
-        "try:\n    Pyttsx3Engine()\nexcept MissingToolError as e:\n    print(e)\n"
+        "try:\n    Pyttsx3Engine(None)\nexcept MissingToolError as e:\n    print(e)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONPATH": str(tmp_path)}, check=True

@@ -16,6 +16,7 @@ from voiceguide.script.routine import ChimeStep, Routine
 from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.engine import find_voice
 from voiceguide.speech.making import ClipMaker
+from voiceguide.support.errors import UsageError, VoiceguideError
 from voiceguide.timeline import Segment, Timeline, chimes, expand, layout, spoken
 
 
@@ -26,6 +27,8 @@ class Options:
     minutes: float | None = None
     loudness: float | None = None
     """Target LUFS; None keeps the default (-16, what podcast players expect)."""
+    voice: str | None = None
+    """The routine's default voice, replaced (`--voice`); lines that name their own voice keep it."""
 
 
 DEFAULT_LOUDNESS = -16.0
@@ -59,13 +62,16 @@ Progress = Callable[[int], AbstractContextManager[Callable[[], None]]]
 
 def prepare(routine: Routine, options: Options, speech: ClipMaker, progress: Progress | None = None) -> Session:
     """Everything short of audio: validated, synthesized (cached) and laid out to the sample."""
+    if options.voice is not None:
+        routine = routine.speaking_with(options.voice)
     plan = expand(routine)
     sounds = cues.CueSet(routine.file.parent)
     _check_cues(routine, plan, sounds)
     lines = dict(spoken(plan))  # utterance -> the step that says it, first occurrence
+    _check_voices(routine, options, speech, {u.voice: lines[u] for u in reversed(lines)})
     missing = speech.cache.missing(lines)
     if missing:
-        _check_voices(routine, speech, {u.voice: lines[u] for u in reversed(missing) if u.voice})
+        _check_voices_exist(routine, options, speech, {u.voice: lines[u] for u in reversed(missing)})
         with progress(len(missing)) if progress else nullcontext(lambda: None) as advance:
             speech.synthesize(missing, advance)
     timeline = layout(routine, plan, speech.cache.length, sounds.length, options.minutes)
@@ -90,12 +96,31 @@ def _check_cues(routine: Routine, plan: list[Segment], sounds: cues.CueSet) -> N
             raise routine.error(str(problem), step, key=key) from None
 
 
-def _check_voices(routine: Routine, speech: ClipMaker, voices: dict[str, Any]) -> None:
-    available = speech.voices()
-    for voice, step in voices.items():
+def _check_voices(routine: Routine, options: Options, speech: ClipMaker, voices: dict[str | None, Any]) -> None:
+    """Every voice the lines name resolves to an installed engine and voice, found without starting one."""
+    for spec, step in voices.items():
         try:
-            find_voice(available, voice)
+            speech.casting.voice(spec)
+        except LookupError as problem:
+            raise _voice_error(routine, options, spec, step, str(problem)) from None
+
+
+def _check_voices_exist(routine: Routine, options: Options, speech: ClipMaker, voices: dict[str | None, Any]) -> None:
+    """The voices of lines to be made are among their engines' voices (an engine may need starting to tell)."""
+    for spec, step in voices.items():
+        voice = speech.casting.voice(spec)
+        if voice.file is not None:
+            continue
+        try:
+            find_voice(speech.casting.engine(voice.engine).voices(), voice.id)
         except LookupError:
-            message = f"the speech engine has no voice '{voice}'; `voiceguide voices` lists them"
-            own = getattr(step, "voice", None)  # a step's own override, else the routine's default
-            raise routine.error(message, step if own and own.voice else None, key=("voice", "voice")) from None
+            message = f"{voice.engine} has no voice '{voice.id}'; `voiceguide voices` lists them"
+            raise _voice_error(routine, options, spec, step, message) from None
+
+
+def _voice_error(routine: Routine, options: Options, spec: str | None, step: Any, message: str) -> VoiceguideError:
+    """At the script line that names the voice; `--voice` on the command line is named as such."""
+    own = getattr(step, "voice", None)  # a step's own override, else the routine's default
+    if not (own and own.voice) and options.voice is not None and spec == options.voice:
+        return UsageError(f"--voice {spec}: {message}")
+    return routine.error(message, step if own and own.voice else None, key=("voice", "voice"))

@@ -147,11 +147,13 @@ def _utterance(routine: Routine, text: str, voice: Voice | None, side: str | Non
     merged = routine.voice.model_copy(update=voice.model_dump(exclude_none=True) if voice else {})
     if side is not None:
         text = text.replace("{side}", side)
+    text = " ".join(text.split())
     return Utterance(
-        text=" ".join(text.split()),
+        text=text,
         voice=merged.voice,
         rate=merged.rate or DEFAULT_RATE,
         volume=1.0 if merged.volume is None else merged.volume,
+        pronounce=routine.pronunciations(text),
     )
 
 
@@ -316,13 +318,16 @@ class Timeline:
     def fade(self) -> FadeEvent | None:
         return next((e for e in self.events if isinstance(e, FadeEvent)), None)
 
-    def as_json(self) -> dict[str, Any]:
-        """The documented JSON of `show --json`: times in seconds."""
+    def as_json(self, voice_of: Callable[[Utterance], str] | None = None) -> dict[str, Any]:
+        """The documented JSON of `show --json`: times in seconds; speech names its voice as ENGINE:ID
+        when `voice_of` says which voice speaks an utterance."""
 
         def event(e: Event) -> dict[str, Any]:
             out: dict[str, Any] = {"kind": EVENT_KINDS[type(e)], "start": to_seconds(e.start), "end": to_seconds(e.end)}
             if isinstance(e, (SpeechEvent, HoldEvent)):
                 out["text"] = e.text
+            if isinstance(e, SpeechEvent) and voice_of is not None:
+                out["voice"] = voice_of(e.utterance)
             if isinstance(e, (ChimeEvent, AmbienceEvent)):
                 out["name"] = e.name
             return out

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from voiceguide.audio import levels
 from voiceguide.support.errors import MissingToolError, VoiceguideError
+from voiceguide.support.paths import beside_script
 from voiceguide.support.resources import data_folder
 from voiceguide.support.units import SAMPLE_RATE
 
@@ -99,14 +100,7 @@ class CueSet:
 
     def resolve(self, reference: str) -> Path:
         """The sound file a reference names; ValueError says why it may not be used."""
-        relative = Path(reference)
-        if relative.is_absolute():
-            raise ValueError(f"'{reference}' is an absolute path; give a path inside the script's folder")
-        target = (self._folder / relative).resolve()
-        if not target.is_relative_to(self._folder):
-            raise ValueError(f"'{reference}' leads outside the script's folder; keep sounds beside the script")
-        if not target.is_file():
-            raise ValueError(f"there is no sound file '{reference}' beside the script")
+        target = beside_script(self._folder, reference, "sound")
         if target.stat().st_size > MAX_CUSTOM_BYTES:
             raise ValueError(f"'{reference}' is over {MAX_CUSTOM_BYTES // 2**20} MB; use a shorter sound")
         return target

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from voiceguide.export.files import ExportSettings
     from voiceguide.live.speakers import Speaker
     from voiceguide.script.routine import Routine
-    from voiceguide.session import Session
+    from voiceguide.session import Options, Session
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,25 @@ MinutesOpt = Annotated[
         "--minutes", "-m", help="Fit the session to this many minutes by scaling holds and pauses.", callback=_finite
     ),
 ]
+def _voice_name(value: str | None) -> str | None:
+    """A voice file is named in a script (beside it) or put in the voices folder, so a name is all --voice takes."""
+    if value is not None and value.casefold().endswith(".onnx"):
+        raise UsageError(
+            f"--voice: '{value}' is a voice file; put it in your voices folder (`voiceguide voices` says where) "
+            "and give its name, e.g. piper:NAME"
+        )
+    return value
+
+
+VoiceOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--voice",
+        callback=_voice_name,
+        help="Speak with this voice instead of the routine's default: ENGINE:ID such as espeak:en-us, "
+        "or an id or language (see `voiceguide voices`).",
+    ),
+]
 LoudnessOpt = Annotated[
     Optional[float],
     typer.Option(
@@ -140,12 +159,13 @@ LoudnessOpt = Annotated[
 def list_routines(ctx: typer.Context) -> None:
     """The built-in routines: name, title and length."""
     from voiceguide.script import library
+    from voiceguide.session import Options
     from voiceguide.support.units import clock
 
     run: Run = ctx.obj
     rows = []
     for name in library.builtin_names():
-        session = _prepare(run, library.load(name), None)
+        session = _prepare(run, library.load(name), Options())
         rows.append((name, session.routine.title, clock(session.timeline.duration)))
     width = max((len(name) for name, _, _ in rows), default=0)
     for name, title, length in rows:
@@ -158,15 +178,18 @@ def show(
     routine: RoutineArg,
     minutes: MinutesOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON (times in seconds).")] = False,
+    voice: VoiceOpt = None,
 ) -> None:
     """The session as a readable timeline: sections, instructions, holds and times."""
     from voiceguide.cli.describe import describe
     from voiceguide.script import library
+    from voiceguide.session import Options
 
     run: Run = ctx.obj
-    session = _prepare(run, library.load(routine), minutes)
+    session = _prepare(run, library.load(routine), Options(minutes, voice=voice))
     if as_json:
-        run.say(json.dumps(session.timeline.as_json(), indent=2, ensure_ascii=False))
+        spoken_by = session.timeline.as_json(lambda utterance: session.speech.voice(utterance).spec)
+        run.say(json.dumps(spoken_by, indent=2, ensure_ascii=False))
     else:
         run.say(describe(session.routine, session.timeline))
 
@@ -179,18 +202,20 @@ def play(
     section: Annotated[Optional[str], typer.Option("--from", help="Start at this section (its title, any case).")] = None,
     player: Annotated[Optional[str], typer.Option(help="miniaudio (the default), or simpleaudio (an optional extra).")] = None,
     loudness: LoudnessOpt = None,
+    voice: VoiceOpt = None,
 ) -> None:
     """Play a session through the speakers. Keys: space pause, n/p section, +/- volume, q stop."""
     from voiceguide.cli.quiet import quiet_stderr
     from voiceguide.live.player import chapter_named
     from voiceguide.live.speakers import SPEAKERS, open_speaker
     from voiceguide.script import library
+    from voiceguide.session import Options
 
     name = player or next(iter(SPEAKERS))
     if name not in SPEAKERS:
         raise UsageError(f"--player must be {' or '.join(SPEAKERS)}")
     run: Run = ctx.obj
-    session = _prepare(run, library.load(routine), minutes, loudness)
+    session = _prepare(run, library.load(routine), Options(minutes, loudness, voice))
     start = chapter_named(session.timeline, section).start if section else 0
     with quiet_stderr():  # ALSA prints a page of errors while it looks for a device
         speaker = open_speaker(name)
@@ -223,21 +248,23 @@ def export(
     transcript: Annotated[bool, typer.Option("--transcript", help="Also write the spoken lines as WebVTT beside the audio.")] = False,
     every: Annotated[bool, typer.Option("--all", help="Export every built-in routine into the -o folder, with a playlist.")] = False,
     file_format: Annotated[str, typer.Option("--format", help="File format for --all: mp3, wav, ogg, opus or m4a.")] = "mp3",
+    voice: VoiceOpt = None,
 ) -> None:
     """Write a session to an audio file for a phone: MP3 with chapters, loudness-normalized."""
     from voiceguide.export.files import ExportSettings, ready_to_write
     from voiceguide.script import library
+    from voiceguide.session import Options
 
     run: Run = ctx.obj
     settings = ExportSettings(bitrate=bitrate, transcript=transcript)
     if every == (routine is not None):
         raise UsageError("give either a ROUTINE or --all")
     if every:
-        _export_all(run, output, file_format, minutes, loudness, settings)
+        _export_all(run, output, file_format, Options(minutes, loudness, voice), settings)
         return
     assert routine is not None
     ready_to_write(output, settings)  # a wrong name, folder, bitrate or missing ffmpeg is said before speech is made
-    session = _prepare(run, library.load(routine), minutes, loudness)
+    session = _prepare(run, library.load(routine), Options(minutes, loudness, voice))
     _export_one(run, session, output, settings, committed=run.done)
     run.say(_written(output, session))
 
@@ -252,9 +279,7 @@ def _export_one(
         write(session, output, settings, advance, committed)
 
 
-def _export_all(
-    run: Run, folder: Path, file_format: str, minutes: float | None, loudness: float | None, settings: ExportSettings
-) -> None:
+def _export_all(run: Run, folder: Path, file_format: str, options: Options, settings: ExportSettings) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from voiceguide.export.files import write_playlist
@@ -273,7 +298,7 @@ def _export_all(
     entries = []
     left_out = 0
     with ThreadPoolExecutor(1, thread_name_prefix="voiceguide-next") as ahead:
-        upcoming = ahead.submit(_prepare, run, library.load(names[0]), minutes, loudness)
+        upcoming = ahead.submit(_prepare, run, library.load(names[0]), options)
         for index, name in enumerate(names):
             try:
                 session: Session | None = upcoming.result()
@@ -281,7 +306,7 @@ def _export_all(
                 typer.echo(f"voiceguide: {name}: {problem}", file=run.environment.stderr)
                 session, left_out = None, left_out + 1
             if index + 1 < len(names):  # the next routine's speech is made while ffmpeg encodes this one
-                upcoming = ahead.submit(_prepare, run, library.load(names[index + 1]), minutes, loudness, quietly=True)
+                upcoming = ahead.submit(_prepare, run, library.load(names[index + 1]), options, quietly=True)
             if session is None:
                 continue
             target = folder / f"{name}.{file_format}"
@@ -309,13 +334,14 @@ def check(
 ) -> None:
     """Check scripts without playing them: format, words, timing and fit; exits 2 if any is wrong."""
     from voiceguide.script.routine import load_routine
+    from voiceguide.session import Options
     from voiceguide.support.units import clock
 
     run: Run = ctx.obj
     failed = 0
     for file in files:
         try:
-            session = _prepare(run, load_routine(file), None)
+            session = _prepare(run, load_routine(file), Options())
         except (ScriptError, UsageError) as exc:
             failed += 1
             typer.echo(str(exc) if isinstance(exc, ScriptError) else f"{file}: {exc}", file=run.environment.stderr)
@@ -331,19 +357,35 @@ def voices(
     ctx: typer.Context,
     language: Annotated[Optional[str], typer.Option("--language", "-l", help="Only voices for this language, e.g. en or de.")] = None,
 ) -> None:
-    """The voices the speech engine offers; use an id or language in a script's `voice:`."""
-    from voiceguide.speech.engines import engine_named
+    """Every installed engine's voices: name one as `voice:` in a script, or with --voice."""
+    from voiceguide.speech.voices import Casting
 
     run: Run = ctx.obj
-    found = engine_named(run.environment.engine)().voices()
+    casting = Casting(run.environment.voices_folder)
+    default = casting.voice(None)
+    found = []
+    for engine_class in casting.installed():
+        engine = casting.engine(engine_class.name)
+        found += engine.voices()
+        for problem in engine.unusable():
+            typer.echo(f"voiceguide: left out: {problem}", file=run.environment.stderr)
+    if run.environment.voices_folder is not None:
+        typer.echo(f"voiceguide: your own Piper voices go in {run.environment.voices_folder}", file=run.environment.stderr)
+    for engine_class in casting.missing():
+        typer.echo(
+            f"voiceguide: {engine_class.name} is not installed; for its voices: {engine_class.INSTALL_HINT}",
+            file=run.environment.stderr,
+        )
     if language:
-        prefix = language.casefold()
-        found = [v for v in found if any(lang.casefold().startswith(prefix) for lang in v.languages)]
+        prefix = language.casefold().replace("_", "-")
+        found = [v for v in found if any(lang.casefold().replace("_", "-").startswith(prefix) for lang in v.languages)]
         if not found:
             raise UsageError(f"no voice for language '{language}'; run `voiceguide voices` to see them all")
-    width = max(len(v.id) for v in found)
-    for voice in found:
-        run.say(f"{voice.id:<{width}}  {', '.join(voice.languages):<14}  {voice.name}")
+    rows = [("voice", "languages", "name", "installed from")]
+    rows += [(v.spec, ", ".join(v.languages), v.name + (" (default)" if v == default else ""), v.source) for v in found]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    for row in rows:
+        run.say("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
 
 
 @app.command()
@@ -355,15 +397,13 @@ def schema(ctx: typer.Context) -> None:
     run.say(json.dumps(json_schema(), indent=2))
 
 
-def _prepare(
-    run: Run, routine: Routine, minutes: float | None, loudness: float | None = None, quietly: bool = False
-) -> Session:
+def _prepare(run: Run, routine: Routine, options: Options, quietly: bool = False) -> Session:
     """`quietly`: without a progress bar, for a session prepared while another one's bar is shown."""
     from functools import partial
 
     from voiceguide.cli import progress
-    from voiceguide.session import Options, prepare
+    from voiceguide.session import prepare
     from voiceguide.speech.making import ClipMaker
 
     bar = None if quietly else partial(progress.preparing_speech, run.environment)
-    return prepare(routine, Options(minutes=minutes, loudness=loudness), ClipMaker.for_environment(run.environment), bar)
+    return prepare(routine, options, ClipMaker.for_environment(run.environment, routine.file.parent), bar)

@@ -12,9 +12,10 @@ CACHE_VARIABLE = "VOICEGUIDE_CACHE_DIR"
 
 
 def from_process() -> Environment:
-    """Streams as they are now (a test runner may have swapped them), the cache folder, the default engine."""
+    """Streams as they are now (a test runner may have swapped them), the cache folder, the voices folder."""
     return Environment(
         cache_folder=_cache_folder(),
+        voices_folder=_voices_folder(),
         stdin=sys.stdin,
         stdout=sys.stdout,
         stderr=sys.stderr,
@@ -31,6 +32,12 @@ def _cache_folder() -> Path:
     from platformdirs import user_cache_path
 
     return user_cache_path("voiceguide", appauthor=False) / "clips"
+
+
+def _voices_folder() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("voiceguide", appauthor=False) / "voices"
 
 
 def _is_terminal(stream: object) -> bool:

@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from voiceguide.script.durations import EXAMPLES, PATTERN, parse_duration
+from voiceguide.script.pronounce import mentions
 from voiceguide.script.source import Located, load_file
 from voiceguide.support.errors import ScriptError
 
@@ -87,6 +88,8 @@ class Utterance:
     voice: str | None
     rate: int
     volume: float
+    pronounce: tuple[tuple[str, str], ...] = ()
+    """The routine's own pronunciations of words in this line: (written, said)."""
 
 
 class _Model(BaseModel):
@@ -264,6 +267,11 @@ class Routine(_Model):
         None, ge=-30, le=-16, description="target LUFS of the session; -16 (the default) suits phones, lower is quieter"
     )
     ambience: Ambience | None = None
+    pronounce: dict[Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_speakable)], Text] = Field(
+        default_factory=dict,
+        max_length=200,
+        description="how to say words the voice gets wrong, e.g. Hegu: her goo (whole words, any case)",
+    )
     tail: Duration | None = Field(None, description="quiet (with the ambience) after the last words, before the end chime")
     fade_out: Duration | None = Field(None, description="everything fades to silence over this time at the very end")
     steps: list[Step] = Field(min_length=1)
@@ -282,6 +290,14 @@ class Routine(_Model):
     @property
     def safety_text(self) -> str | None:
         return self.safety.text if isinstance(self.safety, Safety) else self.safety
+
+    def pronunciations(self, text: str) -> tuple[tuple[str, str], ...]:
+        """The routine's own pronunciations of words in `text`: only these change how it sounds."""
+        return tuple((written, said) for written, said in self.pronounce.items() if mentions(text, written))
+
+    def speaking_with(self, voice: str) -> Routine:
+        """This routine with `voice` as its default voice (`--voice`); steps that name their own keep it."""
+        return self.model_copy(update={"voice": self.voice.model_copy(update={"voice": voice})})
 
     def error(self, message: str, step: _Step | None = None, key: tuple[str, ...] = ()) -> ScriptError:
         """An error pointing at `key` inside `step` (or at the step itself), else at the top-level `key` path,

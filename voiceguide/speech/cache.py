@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import wave
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,22 +23,26 @@ from voiceguide.support.units import SAMPLE_RATE
 if TYPE_CHECKING:
     import numpy as np
 
-CLIP_FORMAT = 3
+CLIP_FORMAT = 4
 """Bump when the making of clips changes, so old clips are not reused."""
 
 
 class ClipCache:
-    """Clips in one folder, namespaced by the identity of the engine that made them."""
+    """Clips in one folder, each keyed by its text, pace, volume and what `voice_key` says of its voice."""
 
-    def __init__(self, folder: Path, namespace: str) -> None:
+    def __init__(self, folder: Path, voice_key: Callable[[Utterance], str]) -> None:
         self.folder = folder
-        self.namespace = namespace
+        self._voice_key = voice_key
+        self._paths: dict[Utterance, Path] = {}
 
     def path(self, utterance: Utterance) -> Path:
-        key = json.dumps(
-            [CLIP_FORMAT, SAMPLE_RATE, self.namespace, utterance.text, utterance.voice, utterance.rate, utterance.volume]
-        )
-        return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}.wav"
+        if utterance not in self._paths:
+            key = json.dumps(
+                [CLIP_FORMAT, SAMPLE_RATE, self._voice_key(utterance), utterance.text, utterance.pronounce]
+                + [utterance.rate, utterance.volume]
+            )
+            self._paths[utterance] = self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}.wav"
+        return self._paths[utterance]
 
     def missing(self, utterances: Iterable[Utterance]) -> list[Utterance]:
         """Clips not in the cache; a damaged entry (truncated, not a WAV) is removed and counts as missing."""

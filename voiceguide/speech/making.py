@@ -1,4 +1,4 @@
-"""Making clips: an engine speaks each missing line; the speech is trimmed, levelled and stored.
+"""Making clips: each missing line's engine speaks it; the speech is trimmed, levelled and stored.
 
 A clip's first sample is its first sound: the silence engines put around words is
 trimmed, so an event's start is the moment the voice is heard. Every clip is
@@ -16,8 +16,11 @@ from typing import TYPE_CHECKING
 from voiceguide.audio import levels
 from voiceguide.script.routine import Utterance
 from voiceguide.speech.cache import ClipCache
-from voiceguide.speech.engine import Speech, SpeechEngine, VoiceInfo
-from voiceguide.speech.engines import engine_named
+from voiceguide.speech.digest import file_digest
+from voiceguide.speech.engine import Speech, VoiceInfo
+from voiceguide.speech.trim import sounding
+from voiceguide.speech.voices import Casting
+from voiceguide.speech.wording import spoken
 from voiceguide.support.environment import Environment
 from voiceguide.support.errors import SpeechError, VoiceguideError
 from voiceguide.support.quiet_pydub import pydub
@@ -28,8 +31,6 @@ if TYPE_CHECKING:
 
     import numpy as np
 
-SILENCE_DBFS = -50.0
-"""Samples quieter than this at either end of a clip are trimmed away."""
 LEVELLERS = 2
 """Threads trimming, levelling and storing clips while the engine speaks: one per core here."""
 AHEAD = 16
@@ -37,27 +38,33 @@ AHEAD = 16
 
 
 class ClipMaker:
-    """One engine's clips: read from the cache (namespaced by the engine's identity), made when missing."""
+    """One session's clips: read from the cache, made by each line's engine when missing.
 
-    def __init__(self, folder: Path, engine: type[SpeechEngine]) -> None:
-        self.cache = ClipCache(folder, engine.identity())
-        self._engine_class = engine
-        self._engine: SpeechEngine | None = None
+    A clip's cache key names the engine and its version, the voice and, for a
+    voice that is a file, the file's content hash, so a changed voice is never
+    served an old clip.
+    """
+
+    def __init__(self, folder: Path, casting: Casting) -> None:
+        self.casting = casting
+        self.cache = ClipCache(folder, self._voice_key)
+        self._keys: dict[str | None, str] = {}
 
     @classmethod
-    def for_environment(cls, environment: Environment) -> ClipMaker:
-        """The chosen engine's clips, in the environment's cache folder."""
-        return cls(environment.cache_folder, engine_named(environment.engine))
+    def for_environment(cls, environment: Environment, script_folder: Path | None = None) -> ClipMaker:
+        """Clips in the environment's cache folder, with its voices and the script's own voice files."""
+        return cls(environment.cache_folder, Casting(environment.voices_folder, script_folder))
 
-    @property
-    def engine(self) -> SpeechEngine:
-        """The engine, started on first use: a warm cache never needs it."""
-        if self._engine is None:
-            self._engine = self._engine_class()
-        return self._engine
+    def voice(self, utterance: Utterance) -> VoiceInfo:
+        """The voice that speaks a line; LookupError says why there is none."""
+        return self.casting.voice(utterance.voice)
 
-    def voices(self) -> list[VoiceInfo]:
-        return self.engine.voices()
+    def _voice_key(self, utterance: Utterance) -> str:
+        if utterance.voice not in self._keys:
+            voice = self.voice(utterance)
+            digest = file_digest(voice.file) if voice.file else ""
+            self._keys[utterance.voice] = f"{self.casting.engine_class(voice.engine).identity()}|{voice.spec}|{digest}"
+        return self._keys[utterance.voice]
 
     def synthesize(self, utterances: Iterable[Utterance], on_clip: Callable[[], None] = lambda: None) -> None:
         """Make and store every clip not yet cached; `on_clip` is called as each is stored."""
@@ -86,7 +93,7 @@ class ClipMaker:
             storing: deque[Future[None]] = deque()
             try:
                 for utterance in todo:
-                    speech = self.engine.speak(utterance)
+                    speech = self._spoken(utterance)
                     if len(storing) == AHEAD:
                         storing.popleft().result()
                         on_clip()
@@ -97,6 +104,12 @@ class ClipMaker:
             finally:
                 for waiting in storing:  # after a failure or Ctrl-C, only what has begun is finished
                     waiting.cancel()
+
+    def _spoken(self, utterance: Utterance) -> Speech:
+        """The line as its engine says it, with the text normalized for the voice's language."""
+        voice = self.voice(utterance)
+        text = spoken(utterance.text, voice.language, utterance.pronounce)
+        return self.casting.engine(voice.engine).speak(text, voice, utterance.rate, utterance.volume)
 
     def _store_levelled(self, utterance: Utterance, speech: Speech) -> None:
         """The clip, trimmed and at the reference level, and its cell energies beside it.
@@ -115,19 +128,17 @@ def _trimmed(speech: Speech, utterance: Utterance) -> np.ndarray:
     import numpy as np
 
     samples = _at_session_rate(speech)
-    threshold = 32767 * 10 ** (SILENCE_DBFS / 20)
-    loud = (samples > threshold) | (samples < -threshold)
-    if not loud.any():
+    span = sounding(samples)
+    if span is None:
         raise SpeechError(f"the speech engine produced silence for '{utterance.text}'; check the voice and volume")
-    first, end = int(loud.argmax()), len(loud) - int(loud[::-1].argmax())
-    return samples[first:end].astype(np.float32) / 32768
+    return samples[span[0] : span[1]].astype(np.float32) / 32768
 
 
 def _at_session_rate(speech: Speech) -> np.ndarray:
     """The speech's samples at 44.1 kHz.
 
-    espeak speaks at 22.05 kHz: doubling that rate here gives exactly what pydub
-    gives (audioop's linear interpolation), several times sooner.
+    espeak-ng and Piper speak at 22.05 kHz: doubling that rate here gives exactly
+    what pydub gives (audioop's linear interpolation), several times sooner.
     """
     import numpy as np
 

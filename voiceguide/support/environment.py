@@ -1,4 +1,4 @@
-"""What the program runs in: its streams, which of them are terminals, the cache folder, the engine.
+"""What the program runs in: its streams, which of them are terminals, the cache and voices folders.
 
 Built once at the entry point (`voiceguide.cli.environment.from_process`) and passed
 down, as httpie does; tests build their own. Nothing below the command line reads
@@ -17,8 +17,8 @@ from typing import IO
 class Environment:
     cache_folder: Path
     """Where speech clips are kept (`VOICEGUIDE_CACHE_DIR`, else the user cache folder)."""
-    engine: str | None = None
-    """The speech engine's registry name; None for the default."""
+    voices_folder: Path | None = None
+    """The user's own Piper voices (the user data folder's `voices/`); None for none."""
     stdin: IO[str] | None = None
     """None when there is no input at all (stdin closed)."""
     stdout: IO[str] = field(default_factory=io.StringIO)

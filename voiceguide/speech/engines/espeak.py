@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib.util
 import io
 import sys
 import tempfile
@@ -19,16 +20,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import ClassVar
 
-from voiceguide.script.routine import Utterance
 from voiceguide.speech.engine import Speech, VoiceInfo, find_voice
 from voiceguide.support.errors import MissingToolError, SpeechError
 from voiceguide.support.interruptions import held
 
-
-def install_hint() -> str:
-    if sys.platform == "darwin":
-        return "brew install espeak-ng"
-    return "sudo apt install espeak-ng (Debian/Ubuntu) or your system's espeak-ng package"
+INSTALL_HINT = (
+    "brew install espeak-ng"
+    if sys.platform == "darwin"
+    else "sudo apt install espeak-ng (Debian/Ubuntu) or your system's espeak-ng package"
+)
 
 
 class Pyttsx3Engine:
@@ -39,15 +39,20 @@ class Pyttsx3Engine:
     """
 
     name: ClassVar[str] = "espeak"
+    INSTALL_HINT: ClassVar[str] = INSTALL_HINT
+    FILE_SUFFIX: ClassVar[str | None] = None
+    DEFAULT_VOICE: ClassVar[str] = "en"
+    """espeak-ng's English voice (gmw/en), the one pyttsx3 chooses by default."""
 
-    def __init__(self) -> None:
+    def __init__(self, voices_folder: Path | None = None) -> None:
         try:
             import pyttsx3
 
             self._engine = pyttsx3.init()  # also initializes espeak-ng, which allows it once per process
         except (ImportError, OSError, RuntimeError) as exc:
-            raise MissingToolError(f"no speech engine: espeak-ng is not installed ({exc}); install it with {install_hint()}")
-        self._default_voice = self._engine.getProperty("voice")
+            raise MissingToolError(
+                f"no speech engine: espeak-ng is not installed ({exc}); install it with {INSTALL_HINT}"
+            )
         self._voices: list[VoiceInfo] | None = None
         self._espeak = _Espeak(_espeak_binding()) if sys.platform.startswith("linux") else None
 
@@ -60,36 +65,56 @@ class Pyttsx3Engine:
                 return f"{engine}/espeak-ng-{_espeak_binding().Info(None).decode()}"
         return f"{engine}/{sys.platform}"
 
+    @classmethod
+    def installed(cls, voices_folder: Path | None) -> bool:
+        return importlib.util.find_spec("pyttsx3") is not None
+
+    @classmethod
+    def voice(cls, wanted: str | Path | None, voices_folder: Path | None) -> VoiceInfo:
+        """Unverified: espeak-ng's voices are known once it is started, and `speak` refuses a wrong one."""
+        if isinstance(wanted, Path):
+            raise LookupError(f"espeak-ng does not read voice files such as '{wanted.name}'")
+        wanted = wanted or cls.DEFAULT_VOICE
+        return VoiceInfo(cls.name, wanted, wanted, (wanted,), "espeak-ng")
+
     def voices(self) -> list[VoiceInfo]:
         if self._voices is None:
             self._voices = [
-                VoiceInfo(str(v.id), str(v.name), tuple(str(lang) for lang in (v.languages or ())))
+                VoiceInfo(
+                    self.name, str(v.id), str(v.name), tuple(str(lang) for lang in (v.languages or ())), "espeak-ng"
+                )
                 for v in self._engine.getProperty("voices")
             ]
         return self._voices
 
-    def speak(self, utterance: Utterance) -> Speech:
-        voice = self._default_voice if utterance.voice is None else find_voice(self.voices(), utterance.voice).id
+    def unusable(self) -> list[str]:
+        return []
+
+    def speak(self, text: str, voice: VoiceInfo, rate: int, volume: float) -> Speech:
+        try:
+            found = find_voice(self.voices(), voice.id).id
+        except LookupError:
+            raise SpeechError(f"espeak-ng has no voice '{voice.id}'; `voiceguide voices` lists them") from None
         with held():
             if self._espeak is not None:
-                return self._espeak.speak(utterance, voice)
-            return self._through_pyttsx3_loop(utterance, voice)
+                return self._espeak.speak(text, found, rate, volume)
+            return self._through_pyttsx3_loop(text, found, rate, volume)
 
-    def _through_pyttsx3_loop(self, utterance: Utterance, voice: str) -> Speech:
+    def _through_pyttsx3_loop(self, text: str, voice: str, rate: int, volume: float) -> Speech:
         from voiceguide.support.quiet_pydub import pydub
 
         self._engine.setProperty("voice", voice)
-        self._engine.setProperty("rate", utterance.rate)
-        self._engine.setProperty("volume", utterance.volume)
+        self._engine.setProperty("rate", rate)
+        self._engine.setProperty("volume", volume)
         with tempfile.TemporaryDirectory(prefix="voiceguide-") as scratch:
             wav = Path(scratch) / "speech.wav"
             with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 may print "Audio saved to ..."
-                self._engine.save_to_file(utterance.text, str(wav))
+                self._engine.save_to_file(text, str(wav))
                 self._engine.runAndWait()
             try:
                 said = pydub().AudioSegment.from_file(str(wav)).set_channels(1).set_sample_width(2)
             except (OSError, EOFError, IndexError, wave.Error) as exc:
-                raise SpeechError(f"the speech engine wrote no usable audio for '{utterance.text[:60]}' ({exc})")
+                raise SpeechError(f"the speech engine wrote no usable audio for '{text[:60]}' ({exc})")
         return Speech(said.raw_data, said.frame_rate)
 
 
@@ -119,22 +144,22 @@ class _Espeak:
         self._audio: list[bytes] = []
         self._finished = threading.Event()
 
-    def speak(self, utterance: Utterance, voice: str) -> Speech:
+    def speak(self, text: str, voice: str, rate: int, volume: float) -> Speech:
         espeak = self._library
         if espeak.SetVoiceByName(voice.encode()) != espeak.EE_OK:
             raise SpeechError(f"espeak-ng could not load the voice '{voice}'")
-        espeak.SetParameter(espeak.RATE, utterance.rate, 0)
-        espeak.SetParameter(espeak.VOLUME, round(utterance.volume * 100), 0)
+        espeak.SetParameter(espeak.RATE, rate, 0)
+        espeak.SetParameter(espeak.VOLUME, round(volume * 100), 0)
         for _ in range(self.ATTEMPTS):
             espeak.SetSynthCallback(self._collect)  # every time: another pyttsx3 engine may have taken it
             self._audio = []
             self._finished.clear()
-            espeak.Synth(utterance.text, flags=espeak.ENDPAUSE | espeak.CHARS_UTF8)
+            espeak.Synth(text, flags=espeak.ENDPAUSE | espeak.CHARS_UTF8)
             if self._finished.wait(self.TIMEOUT) and self._audio:
                 return Speech(b"".join(self._audio), ESPEAK_RATE)
             espeak.Cancel()
             espeak.Synchronize()
-        raise SpeechError(f"the speech engine did not finish '{utterance.text[:60]}' after {self.ATTEMPTS} tries")
+        raise SpeechError(f"the speech engine did not finish '{text[:60]}' after {self.ATTEMPTS} tries")
 
     def _collect(self, samples: ctypes.Array, count: int, events: ctypes.Array) -> int:
         """espeak's callback, on espeak's thread: a buffer of 16-bit samples and the events in it."""

