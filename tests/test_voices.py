@@ -22,7 +22,7 @@ from voiceguide.session import Options, prepare
 from voiceguide.speech.digest import file_digest
 from voiceguide.speech.engine import Speech, VoiceInfo
 from voiceguide.speech.engines.espeak import Pyttsx3Engine
-from voiceguide.speech.engines.piper import KNOWN_PACES, PiperEngine
+from voiceguide.speech.engines.piper import KNOWN_PACES, PHRASE_WORDS, PiperEngine, phrases
 from voiceguide.speech.making import ClipMaker
 from voiceguide.speech.pace import ESPEAK_PACE, calibrate
 from voiceguide.speech.voices import Casting
@@ -293,3 +293,22 @@ def test_a_taper_slows_piper_as_it_slows_espeak(script):
     first, last = session.timeline.speech[0], session.timeline.speech[-1]
     assert session.speech.voice(first.utterance).spec == JOE
     assert (last.end - last.start) > 1.4 * (first.end - first.start)
+
+
+def test_a_long_sentence_is_spoken_in_phrases_cut_at_its_commas_and_a_short_one_whole():
+    """Piper's memory grows with the speech it makes in one go: about 10 MB a word."""
+    long = (
+        "And if this headache came on suddenly and severely, is the worst you have ever had, "
+        "or comes with fever and a stiff neck, stop now and get urgent medical care."
+    )
+    assert phrases(f"Rest a moment. {long}") == [
+        "Rest a moment.",
+        "And if this headache came on suddenly and severely,",
+        "is the worst you have ever had,",
+        "or comes with fever and a stiff neck,",
+        "stop now and get urgent medical care.",
+    ]
+    assert phrases("A clause of many many many many many many many many many words with no comma at all.") == [
+        "A clause of many many many many many many many many many words with no comma at all."
+    ]
+    assert all(len(phrase.split()) <= PHRASE_WORDS for phrase in phrases(long))

