@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -341,3 +342,28 @@ def test_a_voice_file_too_large_to_be_a_voice_is_refused_before_it_is_loaded(scr
 
     assert result.exit_code == 2
     assert result.stderr == f"{path}:2:16: '{tmp_path / 'huge.onnx'}' is over 300 MB, larger than any Piper voice\n"
+
+
+def test_without_espeak_piper_still_speaks_and_voices_says_how_to_get_espeak(script, tmp_path):
+    # espeak-ng cannot be uninstalled inside a test, so the library is hidden from ctypes.
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "sitecustomize.py").write_text(
+        "import ctypes\n_load = ctypes.cdll.LoadLibrary\n"
+        "def refuse(name, *a, **k):\n"
+        "    if 'espeak' in str(name):\n        raise OSError(name + ': cannot open shared object file')\n"
+        "    return _load(name, *a, **k)\n"
+        "ctypes.cdll.LoadLibrary = refuse\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(hidden)}
+
+    def voiceguide(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "voiceguide", *args], capture_output=True, text=True, env=env)
+
+    listing = voiceguide("voices")
+    assert listing.returncode == 0 and JOE in listing.stdout and "espeak:" not in listing.stdout
+    assert "espeak is not installed; for its voices: sudo apt install espeak-ng" in listing.stderr
+    assert voiceguide("show", str(script(TWO_LINES))).returncode == 0
+    german = voiceguide("show", str(script("title: T\nvoice: {voice: de}\nsteps:\n  - say: Ruhe.\n", name="de.yaml")))
+    assert german.returncode == 2
+    assert german.stderr.endswith("no installed engine has a voice 'de'; `voiceguide voices` lists them\n")

@@ -68,6 +68,13 @@ class Pyttsx3Engine:
 
     @classmethod
     def installed(cls, voices_folder: Path | None) -> bool:
+        """On Linux, whether the espeak-ng library loads (a few milliseconds); elsewhere, whether pyttsx3 is there."""
+        if sys.platform.startswith("linux"):
+            try:
+                _espeak_binding()
+            except (ImportError, OSError, RuntimeError):
+                return False
+            return True
         return importlib.util.find_spec("pyttsx3") is not None
 
     @classmethod
