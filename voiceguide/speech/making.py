@@ -8,6 +8,7 @@ stored at the reference loudness, so rendering a session is only gains.
 from __future__ import annotations
 
 import math
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -49,6 +50,9 @@ class ClipMaker:
         self.casting = casting
         self.cache = ClipCache(folder, self._voice_key)
         self._keys: dict[str | None, str] = {}
+        self._speaking = threading.Lock()
+        """Engines take one phrase at a time (shared/DESIGN.md); a live session makes clips on two threads:
+        its lines ahead of the playing, and a section's title when a key asks for it."""
 
     @classmethod
     def for_environment(cls, environment: Environment, script_folder: Path | None = None) -> ClipMaker:
@@ -66,20 +70,26 @@ class ClipMaker:
             self._keys[utterance.voice] = f"{self.casting.engine_class(voice.engine).identity()}|{voice.spec}|{digest}"
         return self._keys[utterance.voice]
 
-    def synthesize(self, utterances: Iterable[Utterance], on_clip: Callable[[], None] = lambda: None) -> None:
-        """Make and store every clip not yet cached; `on_clip` is called as each is stored."""
+    def synthesize(
+        self,
+        utterances: Iterable[Utterance],
+        on_clip: Callable[[Utterance], None] = lambda utterance: None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        """Make and store every clip not yet cached, in order; `on_clip` is told each one as it is stored (from the
+        thread that stored it). Once `stop` is set no new line is begun. Safe to call from two threads at once."""
         todo = self.cache.missing(utterances)
         if not todo:
             return
         try:
-            self._make(todo, on_clip)
+            self._make(todo, on_clip, stop or threading.Event())
         except OSError as exc:
             raise VoiceguideError(
                 f"cannot write the speech cache in '{self.cache.folder}': {exc.strerror or exc}; "
                 "set VOICEGUIDE_CACHE_DIR to a folder you can write to"
             )
 
-    def _make(self, todo: list[Utterance], on_clip: Callable[[], None]) -> None:
+    def _make(self, todo: list[Utterance], on_clip: Callable[[Utterance], None], stop: threading.Event) -> None:
         """This thread only feeds the engine; LEVELLERS threads make each phrase a clip and store it.
 
         Levelling a line costs more than speaking it, and numpy lets go of the
@@ -93,14 +103,14 @@ class ClipMaker:
             storing: deque[Future[None]] = deque()
             try:
                 for utterance in todo:
+                    if stop.is_set():
+                        break
                     speech = self._spoken(utterance)
                     if len(storing) == AHEAD:
                         storing.popleft().result()
-                        on_clip()
-                    storing.append(levellers.submit(self._store_levelled, utterance, speech))
+                    storing.append(levellers.submit(self._store_levelled, utterance, speech, on_clip))
                 while storing:
                     storing.popleft().result()
-                    on_clip()
             finally:
                 for waiting in storing:  # after a failure or Ctrl-C, only what has begun is finished
                     waiting.cancel()
@@ -109,9 +119,10 @@ class ClipMaker:
         """The line as its engine says it, with the text normalized for the voice's language."""
         voice = self.voice(utterance)
         text = spoken(utterance.text, voice.language, utterance.pronounce)
-        return self.casting.engine(voice.engine).speak(text, voice, utterance.rate, utterance.volume)
+        with self._speaking:
+            return self.casting.engine(voice.engine).speak(text, voice, utterance.rate, utterance.volume)
 
-    def _store_levelled(self, utterance: Utterance, speech: Speech) -> None:
+    def _store_levelled(self, utterance: Utterance, speech: Speech, on_clip: Callable[[Utterance], None]) -> None:
         """The clip, trimmed and at the reference level, and its cell energies beside it.
 
         The level follows the utterance's volume (volume 0.5 sits 6 dB below the
@@ -121,6 +132,7 @@ class ClipMaker:
 
         clip = levels.levelled(_trimmed(speech, utterance), levels.SPEECH_LUFS + 20 * math.log10(utterance.volume))
         self.cache.store(utterance, np.round(clip.samples * 32767).astype(np.int16), clip.cells)
+        on_clip(utterance)
 
 
 def _trimmed(speech: Speech, utterance: Utterance) -> np.ndarray:
