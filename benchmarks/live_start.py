@@ -65,8 +65,9 @@ def play(server: SoundServer, routine: str, cache: Path, seconds: float) -> tupl
     return recording.first_sound - launched, recording.samples
 
 
-def onset_errors(routine: str, cache: Path, heard: np.ndarray) -> list[tuple[str, float]]:
-    """Each line heard in the recording, in ms from its time in the session laid out from the finished cache."""
+def onset_errors(routine: str, cache: Path, heard: np.ndarray) -> list[tuple[str, float | None]]:
+    """Each line heard in the recording, in ms from its time in the session laid out from the finished cache
+    (None: not heard within SEARCH of it)."""
     session = prepare(library.load(routine), Options(), ClipMaker.for_environment(Environment(cache_folder=cache)))
     renderer = Renderer(session)
     lag = find(heard, renderer.read(0, SAMPLE_RATE // 2)).at  # the session's first sound: its start chime
@@ -76,7 +77,7 @@ def onset_errors(routine: str, cache: Path, heard: np.ndarray) -> list[tuple[str
             break
         excerpt = renderer.read(event.start, min(event.end - event.start, SAMPLE_RATE // 3))
         found = find(heard, excerpt, start=event.start + lag - SEARCH, end=event.start + lag + SEARCH)
-        errors.append((event.text, ms(found.at - lag - event.start)))
+        errors.append((event.text, ms(found.at - lag - event.start) if found.score > 0.9 else None))
     return errors
 
 
@@ -95,11 +96,13 @@ def main() -> None:
                 cache = Path(folder) / f"cache-{round_}"
                 started, heard = play(server, args.routine, cache, args.seconds)
                 errors = onset_errors(args.routine, cache, heard)
-                late = max(errors, key=lambda e: abs(e[1]))
+                found = [(text, error) for text, error in errors if error is not None]
+                late = max(found, key=lambda e: abs(e[1]))
                 cold.append(started)
                 worst.append(abs(late[1]))
-                print(f"round {round_ + 1}: cold start {started:.3f} s; {len(errors)} lines heard, "
-                      f"worst {late[1]:+.1f} ms ('{late[0][:40]}')", flush=True)
+                print(f"round {round_ + 1}: cold start {started:.3f} s; {len(found)} of {len(errors)} lines found, "
+                      f"worst {late[1]:+.1f} ms ('{late[0][:40]}'); each: "
+                      + " ".join("?" if e is None else f"{e:+.0f}" for _, e in errors), flush=True)
                 warm.append(play(server, args.routine, cache, 1.0)[0])
         finally:
             server.stop()
