@@ -33,6 +33,8 @@ from voiceguide.live.speakers import SPEAKERS, open_speaker
 from voiceguide.render import Renderer
 from voiceguide.script.routine import load_routine
 from voiceguide.session import Options, Session, prepare
+from voiceguide.speech.making import ClipMaker
+from voiceguide.support.environment import Environment
 from voiceguide.support.units import SAMPLE_RATE, clock, to_samples
 from voiceguide.timeline import SpeechEvent
 
@@ -310,3 +312,75 @@ def test_a_session_plays_to_its_end_with_standard_input_closed(
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == [starting_line(session, "Right palm")]
+
+
+LIVE_START = """
+    title: Live start
+    chimes: {start: bowl, section: soft, step: soft, end: soft}
+    steps:
+      - say: Sit comfortably, and rest your hands in your lap.
+      - say: Breathe in slowly through your nose, and let the breath go.
+        pause: 1s
+      - section: Left palm
+      - say: Press the middle of your left palm with your right thumb.
+        hold: 3s
+        countdown: 2
+        release: true
+      - section: Right palm
+      - say: Now the right palm, in small and gentle circles.
+        hold: 2s
+      - say: Well done. That is the end of the session.
+"""
+"""About 30 seconds, eight clips to make: long enough that the speech is still being made when it starts."""
+LIVE_TOLERANCE = to_samples(0.050)
+
+
+def made_at(cache: Path) -> list[float]:
+    """When each clip in the cache was written, on the wall clock."""
+    return sorted(clip.stat().st_mtime for clip in cache.glob("*.wav"))
+
+
+def first_sound_on_the_wall_clock(recording) -> float:
+    return recording.first_sound + time.time() - time.monotonic()
+
+
+def test_with_an_empty_cache_it_sounds_at_once_and_every_line_is_heard_at_its_time(
+    sound_server: SoundServer, script, tmp_path: Path
+) -> None:
+    routine = script(LIVE_START)
+    cache = tmp_path / "cache"
+    with sound_server.record() as recording:
+        run = voiceguide_play(str(routine), env={**sound_server.environ(), "VOICEGUIDE_CACHE_DIR": str(cache)})
+        time.sleep(0.2)  # the recorder's last fragment
+    assert run.returncode == 0, run.stderr
+    sounded = first_sound_on_the_wall_clock(recording)
+
+    warm = prepare(load_routine(routine), Options(), ClipMaker.for_environment(Environment(cache)))
+    assert not warm.unmade
+    rendered = Renderer(warm).read(0, warm.timeline.duration)
+    heard = recording.samples
+    start = find(heard, rendered[: SECOND // 2])  # the start chime: the session's first sound
+    assert start.score > 0.99
+    first_audible = int(np.flatnonzero(np.abs(heard) > AUDIBLE)[0])
+    assert abs(first_audible - start.at) < SECOND // 10, "the first sound heard is the session's start"
+    assert first_audible < 20 * SECOND, "it starts while the recorder is still young (a generous bound)"
+    assert sounded < made_at(cache)[-1], "it sounded while its speech was still being made"
+    for event in warm.timeline.speech:
+        excerpt = rendered[event.start : min(event.end, event.start + SECOND // 3)]
+        onset = find(heard, excerpt, start=start.at + event.start - SECOND, end=start.at + event.start + SECOND)
+        assert onset.score > 0.9, f"'{event.text}' not found in the recording"
+        assert abs(onset.at - start.at - event.start) <= LIVE_TOLERANCE, (
+            f"'{event.text}' heard {ms(onset.at - start.at - event.start):+.1f} ms from its time with a warm cache"
+        )
+
+
+def test_fitting_minutes_with_an_empty_cache_makes_all_the_speech_before_it_sounds(
+    sound_server: SoundServer, script, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    with sound_server.record() as recording:
+        run = voiceguide_play(str(script(LIVE_START)), "--minutes", "0.6",
+                              env={**sound_server.environ(), "VOICEGUIDE_CACHE_DIR": str(cache)})
+    assert run.returncode == 0, run.stderr
+    assert len(made_at(cache)) == 8
+    assert made_at(cache)[-1] < first_sound_on_the_wall_clock(recording), "every clip was made before the first sound"

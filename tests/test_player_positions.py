@@ -32,8 +32,9 @@ from voiceguide.live.player import (
 from voiceguide.live.speakers.memory import MemorySpeaker
 from voiceguide.render import Renderer
 from voiceguide.script.routine import Utterance, load_routine
-from voiceguide.session import Options, Session, prepare
+from voiceguide.session import Options, Session, prepare, relaid
 from voiceguide.speech.making import ClipMaker
+from voiceguide.speech.pace import estimated_length
 from voiceguide.support.environment import Environment
 from voiceguide.support.errors import SpeechError
 from voiceguide.support.units import SAMPLE_RATE
@@ -418,3 +419,50 @@ def test_a_command_failing_on_an_inputs_thread_ends_the_session_and_wait_raises_
 def test_every_key_gives_a_command_the_player_knows() -> None:
     assert set(KEYS.values()) <= set(COMMANDS)
     assert {KEYS[" "], KEYS["n"], KEYS["p"], KEYS["q"]} == {"toggle", "next", "previous", "stop"}
+
+
+# --- a live start: speech made while the session plays --------------------------------
+
+
+def test_with_speech_still_being_made_it_plays_up_to_where_the_layout_is_final_waits_there_then_goes_on(
+    session: Session, tmp_path: Path
+) -> None:
+    """Played by hand as the clips arrive: the session as rendered from a warm cache, with silence
+    inserted where it waited, and never a sample from past where its layout was final."""
+    speech = ClipMaker.for_environment(Environment(tmp_path / "cache"))
+    routine = session.routine
+    speech.synthesize(prepare(routine, Options(), speech, estimate=estimated_length).unmade[:1])
+    draft = prepare(routine, Options(), speech, estimate=estimated_length)
+    assert draft.unmade and 0 < draft.final_until < draft.timeline.duration
+    first = Renderer(draft)
+    speaker = MemorySpeaker()
+    player = Player(first, speaker, narrator(draft))
+    player.start()
+
+    heard = [speaker.play(draft.final_until + 2 * SECOND)]
+    assert player.status().position == draft.final_until, "it waits where the layout stops being final"
+    assert not heard[0][draft.final_until :].any(), "and plays nothing from beyond it"
+
+    speech.synthesize(draft.unmade[:1])
+    further = relaid(draft, draft.unmade[:1])
+    assert draft.final_until < further.final_until < further.timeline.duration
+    player.extend(Renderer(further, first.correction))
+    heard.append(speaker.play(further.final_until - draft.final_until + SECOND))
+    assert player.status().position == further.final_until
+
+    speech.synthesize(further.unmade)
+    done = relaid(further, further.unmade)
+    player.extend(Renderer(done, first.correction))
+    heard.append(play_to_end(player, speaker))
+
+    warm = prepare(routine, Options(), speech)
+    assert not done.unmade and done.timeline == warm.timeline == session.timeline
+    expected = Renderer(warm, first.correction).read(0, warm.timeline.duration)
+    pieces = [
+        expected[: draft.final_until], np.zeros(2 * SECOND, np.float32),
+        expected[draft.final_until : further.final_until], np.zeros(SECOND, np.float32),
+        expected[further.final_until :],
+    ]
+    np.testing.assert_array_equal(np.concatenate(heard), np.concatenate(pieces))
+    gap_db = 20 * np.log10(first.correction / Renderer(warm).correction)
+    assert abs(gap_db) < 0.5, f"the level a live start keeps is {gap_db:+.2f} dB from the finished session's"

@@ -9,6 +9,7 @@ clips in use (an LRU of decoded clips), never the session.
 from __future__ import annotations
 
 import bisect
+import math
 from collections import OrderedDict
 from collections.abc import Iterator
 
@@ -33,12 +34,19 @@ CHIME_BELOW_SPEECH_DB = 6.0
 
 
 class Renderer:
-    """The audio of one prepared session, at its loudness target."""
+    """The audio of one prepared session, at its loudness target.
 
-    def __init__(self, session: Session) -> None:
+    A session still making its clips (a live start) reads correctly only before its
+    `final_until`: later events may move, and their clips may not exist yet.
+    """
+
+    def __init__(self, session: Session, correction: float | None = None) -> None:
+        """`correction`: the loudness correction to use instead of measuring the session (a live session that
+        starts before its clips are made keeps the one its first layout gave, so its level never jumps)."""
         timeline = session.timeline
         self.timeline = timeline
         self.duration = timeline.duration
+        self.final_until = session.final_until
         self._clips = session.clips
         self._cues = session.cues
         self._speech_gain = levels.db_to_gain(session.loudness - levels.SPEECH_LUFS)
@@ -51,7 +59,12 @@ class Renderer:
         self._fade_in = (0.5 - 0.5 * np.cos(np.linspace(0, np.pi, fade))).astype(np.float32)
         self._bed = self._ambience(session)
         self._fade_out = timeline.fade
-        self._correct(session.loudness)
+        self.correction = self._measured_correction(session) if correction is None else correction
+        """The gain that brings the session to its loudness target, applied to every sound."""
+        self._speech_gain *= self.correction
+        self._chime_gain *= self.correction
+        if self._bed:
+            self._bed.louder(self.correction)
 
     def _ambience(self, session: Session) -> Bed | None:
         bed = session.timeline.ambience
@@ -62,23 +75,29 @@ class Renderer:
         loop, energies = session.cues.samples(bed.name, bed=True), session.cues.energies(bed.name, bed=True)
         return Bed(loop, energies, levels.db_to_gain(level) * session.routine.ambience.volume, words)
 
-    def _correct(self, target: float) -> None:
-        """Measure the whole session once and nudge every gain so it lands on `target` LUFS.
+    def _measured_correction(self, session: Session) -> float:
+        """Measure the whole session once: the gain that makes it land on its loudness target.
 
         Clips are each at the reference level, but pauses inside 400 ms loudness blocks
         lower the session's measure a little. Each distinct sound's K-weighted energy is
         measured once and added at every place it plays (sounds never overlap, so their
-        energies add), which costs the same for a ten-minute or a two-hour session.
+        energies add), which costs the same for a ten-minute or a two-hour session. A line
+        not made yet counts as steady speech at the level its clip will be levelled to,
+        over its estimated length.
         """
+        target, unmade = session.loudness, set(session.unmade)
         cells = np.zeros(self.duration // levels.GRID + 2 * levels.STEPS_PER_BLOCK * levels.CELLS_PER_STEP)
         by_sound: dict[Utterance | str, list[SoundEvent]] = {}
         for event in self._sounds:
             by_sound.setdefault(_sound_key(event), []).append(event)
         for key, events in by_sound.items():
-            if isinstance(key, Utterance):
-                energy = self._clips.energies(key) * self._speech_gain**2
-            else:
+            if isinstance(key, str):
                 energy = self._cues.energies(key) * self._chime_gain**2
+            elif key in unmade:
+                level = levels.SPEECH_LUFS + 20 * math.log10(key.volume)
+                energy = levels.steady_cells(level, events[0].end - events[0].start) * self._speech_gain**2
+            else:
+                energy = self._clips.energies(key) * self._speech_gain**2
             for event in events:
                 first = event.start // levels.GRID
                 span = energy[: len(cells) - first]
@@ -90,14 +109,9 @@ class Renderer:
             cells *= self._fade_gains(self._fade_out, np.arange(len(cells)) * levels.GRID + levels.GRID // 2) ** 2
         measured = levels.gated_loudness(cells)
         if measured == float("-inf"):
-            return
+            return 1.0
         room = levels.PEAK_LIMIT_DB + levels.PEAK_HEADROOM_DB - (target - levels.SPEECH_LUFS)  # before peaks pass
-        correction = levels.db_to_gain(min(target - measured, room))
-        self._speech_gain *= correction
-        self._chime_gain *= correction
-        if self._bed:
-            self._bed.louder(correction)
-        self._decoded.clear()
+        return levels.db_to_gain(min(target - measured, room))
 
     @staticmethod
     def _fade_gains(fade: FadeEvent, positions: np.ndarray) -> np.ndarray:

@@ -1,23 +1,27 @@
 """The pipeline up to the timeline: check cues and voices, synthesize what is missing, lay out.
 
 `show`, `check`, `export` and `play` all start here, so a session heard live,
-exported or printed is laid out from the same clips in the same way.
+exported or printed is laid out from the same clips in the same way. A live
+session may also start before its missing clips are made: laid out with
+estimated lengths, it is final up to its first line not made, and `relaid`
+lays it out again as the clips arrive, final further on and the same before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from voiceguide.audio import cues
-from voiceguide.script.routine import ChimeStep, Routine
+from voiceguide.script.routine import ChimeStep, Routine, Utterance
 from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.engine import find_voice
 from voiceguide.speech.making import ClipMaker
-from voiceguide.support.errors import UsageError, VoiceguideError
-from voiceguide.timeline import Segment, Timeline, chimes, expand, layout, spoken
+from voiceguide.support.errors import ScriptError, UsageError, VoiceguideError
+from voiceguide.timeline import ClipLength, Segment, Timeline, chimes, expand, final_until, layout, spoken
 
 
 @dataclass(frozen=True)
@@ -42,10 +46,23 @@ class Session:
     """Where the session's clips are, and how a line outside it (a section's title, live) is made."""
     cues: cues.CueSet
     options: Options = Options()
+    unmade: tuple[Utterance, ...] = ()
+    """Lines whose clips are not made yet, in the order they are heard, laid out at an estimated length:
+    only ever while a live session starts (see `prepare`)."""
 
     @property
     def clips(self) -> ClipCache:
         return self.speech.cache
+
+    @cached_property
+    def final_until(self) -> int:
+        """Samples from the start laid out for good: all of them once every clip is made."""
+        if not self.unmade:
+            return self.timeline.duration
+        unmade = set(self.unmade)
+        lengths = {e.utterance: e.end - e.start for e in self.timeline.speech}
+        plan = expand(self.routine)
+        return final_until(self.routine, plan, lengths.__getitem__, self.cues.length, lambda u: u not in unmade)
 
     @property
     def loudness(self) -> float:
@@ -60,8 +77,20 @@ Progress = Callable[[int], AbstractContextManager[Callable[[], None]]]
 """Given how many clips will be made, a display (a context manager) giving what to call after each one."""
 
 
-def prepare(routine: Routine, options: Options, speech: ClipMaker, progress: Progress | None = None) -> Session:
-    """Everything short of audio: validated, synthesized (cached) and laid out to the sample."""
+def prepare(
+    routine: Routine,
+    options: Options,
+    speech: ClipMaker,
+    progress: Progress | None = None,
+    estimate: ClipLength | None = None,
+) -> Session:
+    """Everything short of audio: validated, synthesized (cached) and laid out to the sample.
+
+    With `estimate` (and no `minutes`, which needs every real length), missing clips are not
+    made: they are laid out at their estimated length and listed in `unmade`, for a live session
+    to make while it plays. Where that layout fails (a reminder estimated too long for its
+    `every`, say) they are made first, as without `estimate`: only real lengths refuse a script.
+    """
     if options.voice is not None:
         routine = routine.speaking_with(options.voice)
     plan = expand(routine)
@@ -72,10 +101,48 @@ def prepare(routine: Routine, options: Options, speech: ClipMaker, progress: Pro
     missing = speech.cache.missing(lines)
     if missing:
         _check_voices_exist(routine, options, speech, {u.voice: lines[u] for u in reversed(missing)})
+        if estimate is not None and options.minutes is None:
+            draft = _drafted(routine, plan, speech, sounds, options, missing, estimate)
+            if draft is not None:
+                return draft
         with progress(len(missing)) if progress else nullcontext(lambda: None) as advance:
-            speech.synthesize(missing, advance)
+            speech.synthesize(missing, lambda utterance: advance())
     timeline = layout(routine, plan, speech.cache.length, sounds.length, options.minutes)
     return Session(routine, timeline, speech, sounds, options)
+
+
+def _drafted(
+    routine: Routine,
+    plan: list[Segment],
+    speech: ClipMaker,
+    sounds: cues.CueSet,
+    options: Options,
+    missing: list[Utterance],
+    estimate: ClipLength,
+) -> Session | None:
+    """The session laid out before its `missing` clips are made; None where their estimates do not fit it."""
+    unmade = set(missing)
+    try:
+        timeline = layout(routine, plan, lambda u: estimate(u) if u in unmade else speech.cache.length(u), sounds.length)
+    except ScriptError:
+        return None
+    return Session(routine, timeline, speech, sounds, options, tuple(missing))
+
+
+def relaid(session: Session, made: Collection[Utterance]) -> Session:
+    """The session laid out again now that the clips `made` exist: final further on, and the same before.
+
+    Lines still unmade keep the length they were laid out with. A real length can refuse the script
+    (a reminder longer than its `every`): that ScriptError is raised here, while the session plays.
+    """
+    unmade = tuple(u for u in session.unmade if u not in made)
+    laid_out = {e.utterance: e.end - e.start for e in session.timeline.speech if e.utterance in unmade}
+
+    def length(utterance: Utterance) -> int:
+        return laid_out[utterance] if utterance in laid_out else session.clips.length(utterance)
+
+    timeline = layout(session.routine, expand(session.routine), length, session.cues.length, session.options.minutes)
+    return replace(session, timeline=timeline, unmade=unmade)
 
 
 def _check_cues(routine: Routine, plan: list[Segment], sounds: cues.CueSet) -> None:

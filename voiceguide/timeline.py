@@ -349,11 +349,18 @@ CueLength = Callable[[str], int]
 def spoken(plan: list[Segment]) -> Iterator[tuple[Utterance, Any]]:
     """Every utterance the plan speaks, with the step that asks for it (None for the opening)."""
     for segment in plan:
-        if isinstance(segment, (Speak, Phase)):
-            yield segment.utterance, segment.step
-        elif isinstance(segment, Hold):
-            for utterance in ([segment.reminder] if segment.reminder else []) + list(segment.countdown):
+        if isinstance(segment, (Speak, Phase, Hold)):
+            for utterance in _says(segment):
                 yield utterance, segment.step
+
+
+def _says(segment: Segment) -> tuple[Utterance, ...]:
+    """The lines a segment speaks, in the order they are heard (a hold's reminder before its countdown)."""
+    if isinstance(segment, (Speak, Phase)):
+        return (segment.utterance,)
+    if isinstance(segment, Hold):
+        return ((segment.reminder,) if segment.reminder else ()) + segment.countdown
+    return ()
 
 
 def chimes(plan: list[Segment]) -> Iterator[tuple[str, Any]]:
@@ -405,6 +412,39 @@ def layout(
     if total > to_samples(MAX_SESSION_SECONDS):
         raise routine.error(f"the session would last {clock(total)}; the limit is {MAX_SESSION_SECONDS // 3600} hours")
     return _place(routine, plan, holds, iter(lengths), clip_length, cue_length, total)
+
+
+def final_until(
+    routine: Routine, plan: list[Segment], clip_length: ClipLength, cue_length: CueLength, made: Callable[[Utterance], bool]
+) -> int:
+    """Where a layout at the plan's own length (no `minutes`) stops being final while some clips are not `made`
+    (their `clip_length` an estimate): before it, every sound and chapter is where the finished layout puts it.
+
+    A segment's start depends only on the lengths of the segments before it, so the layout is
+    final up to the first segment that speaks a line not made: a hold counts from its start, as
+    its countdown is placed back from its end by its numbers' lengths. A fade to silence is placed
+    back from the session's end, which lies at least where it would with those lines left out.
+    """
+    cursor, estimated = 0, 0
+    horizon: int | None = None
+    for segment in plan:
+        if horizon is None and not all(made(u) for u in _says(segment)):
+            horizon = cursor
+        if isinstance(segment, Speak):
+            length = clip_length(segment.utterance)
+            estimated += 0 if made(segment.utterance) else length
+        elif isinstance(segment, Chime):
+            length = cue_length(segment.name)
+        elif isinstance(segment, (Phase, Gap, Hold)):
+            length = to_samples(segment.seconds)
+        else:
+            length = 0
+        cursor += length
+    if horizon is None:
+        return cursor
+    if routine.fade_out:
+        horizon = min(horizon, cursor - estimated - to_samples(routine.fade_out))
+    return max(horizon, 0)
 
 
 def _place(

@@ -119,6 +119,11 @@ def gated_loudness(cells: np.ndarray) -> float:
     return -0.691 + 10 * math.log10(gated.mean())
 
 
+def steady_cells(lufs: float, samples: int) -> np.ndarray:
+    """The cell energies of `samples` of a sound held steady at `lufs`: a stand-in for speech not yet made."""
+    return np.full(-(-samples // GRID), GRID * 10 ** ((lufs + 0.691) / 10))
+
+
 def loudness(samples: np.ndarray) -> float:
     """Integrated loudness (LUFS) of float samples; clips under 0.5 s are measured repeated."""
     measured = _repeated_to_measure(samples)

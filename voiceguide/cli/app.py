@@ -27,6 +27,7 @@ from voiceguide.support.errors import DoesNotFit, ScriptError, UsageError, Voice
 
 if TYPE_CHECKING:
     from voiceguide.export.files import ExportSettings
+    from voiceguide.live.ahead import SpeechAhead
     from voiceguide.live.speakers import Speaker
     from voiceguide.script.routine import Routine
     from voiceguide.session import Options, Session
@@ -204,8 +205,13 @@ def play(
     loudness: LoudnessOpt = None,
     voice: VoiceOpt = None,
 ) -> None:
-    """Play a session through the speakers. Keys: space pause, n/p section, +/- volume, q stop."""
+    """Play a session through the speakers. Keys: space pause, n/p section, +/- volume, q stop.
+
+    Speech not in the cache yet is made while the session plays, just ahead of it, unless
+    the session needs every line's length first: to fit `--minutes`, or to find where `--from` starts.
+    """
     from voiceguide.cli.quiet import quiet_stderr
+    from voiceguide.live.ahead import SpeechAhead
     from voiceguide.live.player import chapter_named
     from voiceguide.live.speakers import SPEAKERS, open_speaker
     from voiceguide.script import library
@@ -215,23 +221,26 @@ def play(
     if name not in SPEAKERS:
         raise UsageError(f"--player must be {' or '.join(SPEAKERS)}")
     run: Run = ctx.obj
-    session = _prepare(run, library.load(routine), Options(minutes, loudness, voice))
+    session = _prepare(run, library.load(routine), Options(minutes, loudness, voice), ahead=section is None)
     start = chapter_named(session.timeline, section).start if section else 0
-    with quiet_stderr():  # ALSA prints a page of errors while it looks for a device
-        speaker = open_speaker(name)
-    try:
-        _play(run, session, speaker, start)
-    finally:
-        speaker.close()
+    with SpeechAhead(session) as ahead:  # the voice loads while the device opens
+        with quiet_stderr():  # ALSA prints a page of errors while it looks for a device
+            speaker = open_speaker(name)
+        try:
+            _play(run, session, speaker, start, ahead)
+        finally:
+            speaker.close()
 
 
-def _play(run: Run, session: Session, speaker: Speaker, start: int) -> None:
+def _play(run: Run, session: Session, speaker: Speaker, start: int, ahead: SpeechAhead) -> None:
     from voiceguide.live.console import follow
     from voiceguide.live.inputs import listening
     from voiceguide.live.player import Player, narrator
     from voiceguide.render import Renderer
 
-    live = Player(Renderer(session), speaker, narrator(session))
+    renderer = Renderer(session)
+    live = Player(renderer, speaker, narrator(session))
+    ahead.play_into(live, renderer.correction)
     live.start(start)
     with listening(live, run.environment):  # the keys, when stdin is a terminal
         follow(live, session.routine.title, run.environment, run.say)
@@ -397,13 +406,16 @@ def schema(ctx: typer.Context) -> None:
     run.say(json.dumps(json_schema(), indent=2))
 
 
-def _prepare(run: Run, routine: Routine, options: Options, quietly: bool = False) -> Session:
-    """`quietly`: without a progress bar, for a session prepared while another one's bar is shown."""
+def _prepare(run: Run, routine: Routine, options: Options, quietly: bool = False, ahead: bool = False) -> Session:
+    """`quietly`: without a progress bar, for a session prepared while another one's bar is shown;
+    `ahead`: missing speech laid out at an estimated length, to be made while the session plays."""
     from functools import partial
 
     from voiceguide.cli import progress
     from voiceguide.session import prepare
     from voiceguide.speech.making import ClipMaker
+    from voiceguide.speech.pace import estimated_length
 
     bar = None if quietly else partial(progress.preparing_speech, run.environment)
-    return prepare(routine, options, ClipMaker.for_environment(run.environment, routine.file.parent), bar)
+    speech = ClipMaker.for_environment(run.environment, routine.file.parent)
+    return prepare(routine, options, speech, bar, estimated_length if ahead else None)

@@ -44,9 +44,9 @@ def _lines(player: Player, say: Callable[[str], None]) -> None:
     while True:
         over = player.wait(0)  # asked first: the section under way when it ended still gets its line
         status = player.status()
-        if status.chapter != shown:
-            shown = status.chapter
-            say(f"{clock(shown.start):>7}  {shown.title}")
+        if status.chapter_number != shown:  # by number: while speech is made ahead, the section's end moves
+            shown = status.chapter_number
+            say(f"{clock(status.chapter.start):>7}  {status.chapter.title}")
         if over:
             return
         player.wait(LOOK_EVERY)

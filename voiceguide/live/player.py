@@ -5,6 +5,10 @@ and the tests both call its methods. It hands the speaker the renderer's own blo
 heard is the exported audio sample for sample, apart from what the controls add
 (the pause tone, a jump's announcement, a volume other than 0 dB). Where the session
 is comes from the count of samples the speaker has played, never from the wall clock.
+
+A session may start before all its speech is made (see session.prepare): the Player
+plays only up to where its layout is final, waits in silence there if the speech
+falls behind, and takes each newer layout as it comes (`extend`).
 """
 
 from __future__ import annotations
@@ -88,18 +92,12 @@ class Player:
     """
 
     def __init__(self, renderer: Renderer, speaker: Speaker, narrate: Narrate) -> None:
-        timeline = renderer.timeline
-        self.timeline = timeline
         self._lock = threading.Lock()
-        self._renderer = renderer
+        self._extended = threading.Condition(self._lock)
+        """Notified when a newer layout is final further on, or the session is over."""
+        self._use(renderer)
         self._speaker = speaker
         self._narrate = narrate
-        self._chapter_starts = [c.start for c in timeline.chapters]
-        self._event_starts = [e.start for e in timeline.events]
-        self._speech = timeline.speech
-        self._speech_starts = [e.start for e in self._speech]
-        self._holds = timeline.holds
-        self._hold_starts = [e.start for e in self._holds]
         self._fade_out = (0.5 + 0.5 * np.cos(np.linspace(0, np.pi, FADE))).astype(np.float32)
         self._position = 0
         """The session's next sample to hand over (or, while something added plays, where it goes on)."""
@@ -117,6 +115,25 @@ class Player:
         self._gain = 1.0
         self._over = threading.Event()
         self._error: BaseException | None = None
+
+    def _use(self, renderer: Renderer) -> None:
+        """Play from this renderer, and look things up in its timeline."""
+        timeline = renderer.timeline
+        self.timeline = timeline
+        self._renderer = renderer
+        self._chapter_starts = [c.start for c in timeline.chapters]
+        self._event_starts = [e.start for e in timeline.events]
+        self._speech = timeline.speech
+        self._speech_starts = [e.start for e in self._speech]
+        self._holds = timeline.holds
+        self._hold_starts = [e.start for e in self._holds]
+
+    def extend(self, renderer: Renderer) -> None:
+        """Go on with a newer layout of the same session, final further on: before the old one's
+        `final_until` the two are the same, so what was played and where the session is stay true."""
+        with self._lock:
+            self._use(renderer)
+            self._extended.notify_all()
 
     # --- the controls: what the keys and the tests call ---------------------------
 
@@ -153,11 +170,13 @@ class Player:
         self._set_volume(self._volume_db - VOLUME_STEP_DB)
 
     def stop(self, error: BaseException | None = None) -> None:
-        """End the session now; with `error` (a control that failed on an input's thread), wait() raises it."""
+        """End the session now; with `error` (a control or the speech made ahead failed on its thread),
+        wait() raises it."""
         with self._lock:
             self._stopped = True
             self._error = self._error or error
             self._over.set()
+            self._extended.notify_all()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Whether the session is over (played to its end, or stopped); re-raises a speaker's failure."""
@@ -168,29 +187,29 @@ class Player:
 
     def status(self) -> Status:
         heard = self._speaker.heard()  # before the Player's lock, never under it
-        with self._lock:
+        with self._lock:  # and the layout read whole, as a newer one may come
             at = self._where(heard)
-            paused, volume_db = self._paused, self._volume_db
-        index = bisect.bisect_right(self._chapter_starts, at) - 1
-        hold = _containing(self._holds, self._hold_starts, at)
-        latest = bisect.bisect_right(self._speech_starts, at) - 1
-        instruction = hold.text if hold else (self._speech[latest].text if latest >= 0 else None)
-        return Status(
-            position=at,
-            duration=self.timeline.duration,
-            chapter=self.timeline.chapters[index],
-            chapter_number=index + 1,
-            chapters=len(self.timeline.chapters),
-            instruction=instruction,
-            hold_left=hold.end - at if hold else None,
-            paused=paused,
-            volume_db=volume_db,
-        )
+            index = bisect.bisect_right(self._chapter_starts, at) - 1
+            hold = _containing(self._holds, self._hold_starts, at)
+            latest = bisect.bisect_right(self._speech_starts, at) - 1
+            instruction = hold.text if hold else (self._speech[latest].text if latest >= 0 else None)
+            return Status(
+                position=at,
+                duration=self.timeline.duration,
+                chapter=self.timeline.chapters[index],
+                chapter_number=index + 1,
+                chapters=len(self.timeline.chapters),
+                instruction=instruction,
+                hold_left=hold.end - at if hold else None,
+                paused=self._paused,
+                volume_db=self._volume_db,
+            )
 
     # --- the stream: what the speaker pulls ---------------------------------------
 
     def fill(self, frames: int) -> np.ndarray:
-        """The next `frames` samples: added sounds first, then the session (silence while paused)."""
+        """The next `frames` samples: added sounds first, then the session (silence while paused, and where
+        the session's layout is not final yet: the speech made ahead has fallen behind)."""
         with self._lock:
             out = np.zeros(frames, np.float32)
             done = 0
@@ -203,11 +222,14 @@ class Player:
                 elif self._paused:
                     n = frames - done
                     self._record(n, advancing=False)
-                elif self._position < self.timeline.duration:
-                    n = min(frames - done, self.timeline.duration - self._position)
+                elif self._position < self._renderer.final_until:
+                    n = min(frames - done, self._renderer.final_until - self._position)
                     out[done : done + n] = self._renderer.read(self._position, n)
                     self._record(n, advancing=True)
                     self._position += n
+                elif self._position < self.timeline.duration:
+                    n = frames - done
+                    self._record(n, advancing=False)
                 else:
                     break
                 done += n
@@ -295,7 +317,7 @@ class Player:
         elif self._paused:
             part = ahead[:0]
         else:
-            part = self._renderer.read(self._position, max(0, min(frames, self.timeline.duration - self._position)))
+            part = self._renderer.read(self._position, max(0, min(frames, self._renderer.final_until - self._position)))
         ahead[: len(part)] = part
         return ahead
 
@@ -309,9 +331,14 @@ class Player:
             target = choose(index, at - self._chapter_starts[index])
             if not 0 <= target < len(self.timeline.chapters):
                 return
-        chapter = self.timeline.chapters[target]
-        title = self._narrate(chapter.title)  # may synthesize it: meanwhile the session plays on, no lock held
+        title = self._narrate(self.timeline.chapters[target].title)  # may synthesize it: the session plays on
         with self._lock:
+            self._extended.wait_for(  # a section not laid out for good yet: until it is, the session plays on
+                lambda: self._over.is_set() or self.timeline.chapters[target].start <= self._renderer.final_until
+            )
+            if self._over.is_set():
+                return
+            chapter = self.timeline.chapters[target]
             opening = self._opening_chime(chapter)
             announcement = np.concatenate(
                 [
@@ -347,6 +374,7 @@ class Player:
         with self._lock:  # a failure an input reported first is kept
             self._error = self._error or error
             self._over.set()
+            self._extended.notify_all()
 
 
 def _containing(events: Sequence[Timed], starts: list[int], at: int) -> Timed | None:
@@ -358,15 +386,13 @@ def _containing(events: Sequence[Timed], starts: list[int], at: int) -> Timed | 
 def narrator(session: Session) -> Narrate:
     """Lines in the routine's own voice, through the session's clip cache: made once, then cached.
 
-    Inputs give commands from their own threads, and the speech engine takes one phrase
-    from one thread at a time (shared/DESIGN.md), so two jumps at once synthesize in turn.
+    Inputs give commands from their own threads; the clip maker speaks one phrase at a
+    time, so two jumps at once (or a jump while the session's speech is made ahead) take turns.
     """
-    one_at_a_time = threading.Lock()
 
     def narrate(text: str) -> Utterance:
         utterance = narration(session.routine, text)
-        with one_at_a_time:
-            session.speech.synthesize([utterance])
+        session.speech.synthesize([utterance])
         return utterance
 
     return narrate

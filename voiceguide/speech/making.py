@@ -50,6 +50,8 @@ class ClipMaker:
         self.casting = casting
         self.cache = ClipCache(folder, self._voice_key)
         self._keys: dict[str | None, str] = {}
+        self._turn_of: dict[str, threading.BoundedSemaphore] = {}
+        self._starting = threading.Lock()
 
     @classmethod
     def for_environment(cls, environment: Environment, script_folder: Path | None = None) -> ClipMaker:
@@ -67,20 +69,26 @@ class ClipMaker:
             self._keys[utterance.voice] = f"{self.casting.engine_class(voice.engine).identity()}|{voice.spec}|{digest}"
         return self._keys[utterance.voice]
 
-    def synthesize(self, utterances: Iterable[Utterance], on_clip: Callable[[], None] = lambda: None) -> None:
-        """Make and store every clip not yet cached; `on_clip` is called as each is stored."""
+    def synthesize(
+        self,
+        utterances: Iterable[Utterance],
+        on_clip: Callable[[Utterance], None] = lambda utterance: None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        """Make and store every clip not yet cached, in order; `on_clip` is told each one as it is stored (from the
+        thread that stored it). Once `stop` is set no new line is begun. Safe to call from two threads at once."""
         todo = self.cache.missing(utterances)
         if not todo:
             return
         try:
-            self._make(todo, on_clip)
+            self._make(todo, on_clip, stop or threading.Event())
         except OSError as exc:
             raise VoiceguideError(
                 f"cannot write the speech cache in '{self.cache.folder}': {exc.strerror or exc}; "
                 "set VOICEGUIDE_CACHE_DIR to a folder you can write to"
             )
 
-    def _make(self, todo: list[Utterance], on_clip: Callable[[], None]) -> None:
+    def _make(self, todo: list[Utterance], on_clip: Callable[[Utterance], None], stop: threading.Event) -> None:
         """Workers speak, trim, level and store lines in order, each engine taking as many lines at once
         as it can speak (espeak-ng one, Piper one per core), and the rest of the workers levelling.
 
@@ -91,30 +99,39 @@ class ClipMaker:
         from concurrent.futures import ThreadPoolExecutor
 
         self.cache.folder.mkdir(parents=True, exist_ok=True)
-        at_once = {name: self.casting.engine_class(name).CONCURRENT for name in {self.voice(u).engine for u in todo}}
-        turns = {name: threading.BoundedSemaphore(lines) for name, lines in at_once.items()}
-        for name in sorted(at_once):
-            self.casting.engine(name)
-        workers = max(at_once.values()) + LEVELLERS
+        turns = {name: self._turns(name) for name in sorted({self.voice(u).engine for u in todo})}
+        workers = max(self.casting.engine_class(name).CONCURRENT for name in turns) + LEVELLERS
         with ThreadPoolExecutor(workers, thread_name_prefix="voiceguide-clips") as pool:
             making: deque[Future[None]] = deque()
             try:
                 for utterance in todo:
+                    if stop.is_set():
+                        break
                     if len(making) == AHEAD:
                         making.popleft().result()
-                        on_clip()
-                    making.append(pool.submit(self._make_one, utterance, turns[self.voice(utterance).engine]))
+                    making.append(pool.submit(self._make_one, utterance, turns[self.voice(utterance).engine], on_clip))
                 while making:
                     making.popleft().result()
-                    on_clip()
             finally:
                 for waiting in making:  # after a failure or Ctrl-C, only what has begun is finished
                     waiting.cancel()
 
-    def _make_one(self, utterance: Utterance, turn: threading.BoundedSemaphore) -> None:
+    def _make_one(
+        self, utterance: Utterance, turn: threading.BoundedSemaphore, on_clip: Callable[[Utterance], None]
+    ) -> None:
         with turn:
             speech = self._spoken(utterance)
         self._store_levelled(utterance, speech)
+        on_clip(utterance)
+
+    def _turns(self, engine: str) -> threading.BoundedSemaphore:
+        """The engine's turns to speak, shared by every call (a live session makes its lines ahead on one
+        thread and a section's title on another); the engine is started here, on the calling thread."""
+        with self._starting:
+            if engine not in self._turn_of:
+                self.casting.engine(engine)
+                self._turn_of[engine] = threading.BoundedSemaphore(self.casting.engine_class(engine).CONCURRENT)
+            return self._turn_of[engine]
 
     def _spoken(self, utterance: Utterance) -> Speech:
         """The line as its engine says it, with the text normalized for the voice's language."""

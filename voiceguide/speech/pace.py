@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voiceguide.script.routine import Utterance
 from voiceguide.speech.engine import Speech
 from voiceguide.speech.trim import sounding
+from voiceguide.support.units import to_samples
 
 ESPEAK_PACE = 1.07
 """Words per minute espeak-ng's trimmed clips carry for each nominal word per minute: 1.05-1.10 from
@@ -37,7 +39,20 @@ def words_per_minute(speech: Speech, text: str) -> float:
     if span is None:
         return 0.0
     seconds = (span[1] - span[0]) / speech.rate
-    return len(re.findall(r"\w+(?:'\w+)?", text)) / seconds * 60
+    return _words(text) / seconds * 60
+
+
+def estimated_length(utterance: Utterance) -> int:
+    """A clip's length in samples before it is made, from its words at the pace its rate gives every engine.
+
+    A live session lays out lines not yet spoken at this length; it is only ever replaced
+    by the real one before that part of the session plays, so it need only be sane.
+    """
+    return to_samples(max(_words(utterance.text), 1) * 60 / (utterance.rate * ESPEAK_PACE))
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"\w+(?:'\w+)?", text))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ installed engine's default voice.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -33,6 +34,8 @@ class Casting:
         self._engines = engines
         self._resolved: dict[str | None, VoiceInfo] = {}
         self._started: dict[str, SpeechEngine] = {}
+        self._starting = threading.Lock()
+        """Two threads (a live session's lines ahead, a section's title) may want an engine at once."""
 
     def installed(self) -> list[type[SpeechEngine]]:
         return [engine for engine in self._engines.values() if engine.installed(self.voices_folder)]
@@ -51,9 +54,10 @@ class Casting:
 
     def engine(self, name: str) -> SpeechEngine:
         """The engine, started on first use: a warm cache never needs it."""
-        if name not in self._started:
-            self._started[name] = self._engines[name](self.voices_folder)
-        return self._started[name]
+        with self._starting:
+            if name not in self._started:
+                self._started[name] = self._engines[name](self.voices_folder)
+            return self._started[name]
 
     def _resolve(self, spec: str | None) -> VoiceInfo:
         engine_name, _, rest = (spec or "").partition(":")
