@@ -21,7 +21,6 @@ from voiceguide.speech.digest import remembered_digest
 from voiceguide.speech.engine import Speech, VoiceInfo
 from voiceguide.speech.trim import sounding
 from voiceguide.speech.voices import Casting
-from voiceguide.speech.wording import spoken
 from voiceguide.support.environment import Environment
 from voiceguide.support.errors import SpeechError, VoiceguideError
 from voiceguide.support.quiet_pydub import pydub
@@ -135,6 +134,8 @@ class ClipMaker:
 
     def _spoken(self, utterance: Utterance) -> Speech:
         """The line as its engine says it, with the text normalized for the voice's language."""
+        from voiceguide.speech.wording import spoken  # num2words loads every language: only when speech is made
+
         voice = self.voice(utterance)
         text = spoken(utterance.text, voice.language, utterance.pronounce)
         return self.casting.engine(voice.engine).speak(text, voice, utterance.rate, utterance.volume)
