@@ -101,6 +101,7 @@ def test_a_bare_voice_name_goes_to_the_first_engine_that_has_it(script):
         ("piper:nobody", "--voice piper:nobody: Piper has no voice 'nobody'"),
         ("espeak:nobody", "--voice espeak:nobody: espeak has no voice 'nobody'"),
         ("nobody.onnx", "'nobody.onnx' is a voice file; put it in your voices folder"),
+        (" ", "--voice needs a voice's name, e.g. espeak:en-us"),
     ],
 )
 def test_an_unknown_voice_option_is_one_line_naming_the_option(script, voice, message):

@@ -131,6 +131,8 @@ MinutesOpt = Annotated[
 ]
 def _voice_name(value: str | None) -> str | None:
     """A voice file is named in a script (beside it) or put in the voices folder, so a name is all --voice takes."""
+    if value is not None and not value.strip():
+        raise UsageError("--voice needs a voice's name, e.g. espeak:en-us; `voiceguide voices` lists them")
     if value is not None and value.casefold().endswith(".onnx"):
         raise UsageError(
             f"--voice: '{value}' is a voice file; put it in your voices folder (`voiceguide voices` says where) "
