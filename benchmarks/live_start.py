@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import numpy as np  # noqa: E402
 from alignment import find, ms  # noqa: E402
+from playback import launched_until_sound  # noqa: E402  (beside this file)
 from sound_server import SoundServer  # noqa: E402
 
 from voiceguide.render import Renderer  # noqa: E402
@@ -49,13 +50,7 @@ def play(server: SoundServer, routine: str, cache: Path, seconds: float) -> tupl
     """Launch to first sound, and the recording of the first `seconds` (0: all) of `voiceguide play`."""
     argv = [sys.executable, "-m", "voiceguide", "play", routine]
     with server.record() as recording:
-        launched = time.monotonic()
-        process = subprocess.Popen(argv, env={**server.environ(), "VOICEGUIDE_CACHE_DIR": str(cache)},
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        while recording.first_sound is None:
-            if process.poll() is not None:
-                raise RuntimeError(f"{argv} ended without a sound: {process.stderr.read().decode()}")
-            time.sleep(0.005)
+        process, launched = launched_until_sound(server, recording, argv, cache)
         try:
             process.wait(seconds or None)
         except subprocess.TimeoutExpired:

@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from alignment import find, ms  # noqa: E402
-from sound_server import SoundServer  # noqa: E402
+from sound_server import Recorder, SoundServer  # noqa: E402
 
 from voiceguide.live.speakers import SPEAKERS  # noqa: E402
 from voiceguide.render import Renderer  # noqa: E402
@@ -54,16 +54,24 @@ def command(routine: str, player: str, minutes: float | None = None) -> list[str
     return [sys.executable, "-m", "voiceguide", "play", routine, "--player", player, *extra]
 
 
+def launched_until_sound(
+    server: SoundServer, recording: Recorder, argv: list[str], cache: Path
+) -> tuple[subprocess.Popen, float]:
+    """`argv` started with `cache` as its speech cache, once `recording` has heard it: the process and its launch time."""
+    launched = time.monotonic()
+    process = subprocess.Popen(argv, env={**server.environ(), "VOICEGUIDE_CACHE_DIR": str(cache)},
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    while recording.first_sound is None:
+        if process.poll() is not None:
+            raise RuntimeError(f"{argv} ended without a sound: {process.stderr.read().decode()}")
+        time.sleep(0.005)
+    return process, launched
+
+
 def time_to_first_sound(server: SoundServer, argv: list[str], cache: Path) -> float:
     """Seconds from launching `argv` to its first audible sample; the process is stopped right after."""
     with server.record() as recording:
-        launched = time.monotonic()
-        process = subprocess.Popen(argv, env={**server.environ(), "VOICEGUIDE_CACHE_DIR": str(cache)},
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        while recording.first_sound is None:
-            if process.poll() is not None:
-                raise RuntimeError(f"{argv} ended without a sound: {process.stderr.read().decode()}")
-            time.sleep(0.005)
+        process, launched = launched_until_sound(server, recording, argv, cache)
         process.send_signal(signal.SIGTERM)
         process.wait(10)
     return recording.first_sound - launched
