@@ -10,6 +10,7 @@ installed engine's default voice.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -37,11 +38,16 @@ class Casting:
         self._starting = threading.Lock()
         """Two threads (a live session's lines ahead, a section's title) may want an engine at once."""
 
+    @functools.cached_property
+    def _present(self) -> dict[str, bool]:
+        """Which engines are installed, asked once: Piper's answer reads every voice's settings."""
+        return {name: engine.installed(self.voices_folder) for name, engine in self._engines.items()}
+
     def installed(self) -> list[type[SpeechEngine]]:
-        return [engine for engine in self._engines.values() if engine.installed(self.voices_folder)]
+        return [engine for name, engine in self._engines.items() if self._present[name]]
 
     def missing(self) -> list[type[SpeechEngine]]:
-        return [engine for engine in self._engines.values() if not engine.installed(self.voices_folder)]
+        return [engine for name, engine in self._engines.items() if not self._present[name]]
 
     def voice(self, spec: str | None) -> VoiceInfo:
         """The voice a name means; LookupError says why there is none."""
@@ -63,7 +69,7 @@ class Casting:
         engine_name, _, rest = (spec or "").partition(":")
         if spec is not None and rest and engine_name in self._engines:
             engine = self._engines[engine_name]
-            if not engine.installed(self.voices_folder):
+            if not self._present[engine_name]:
                 raise LookupError(
                     f"the voice '{spec}' needs {engine_name}, which is not installed: {engine.INSTALL_HINT}"
                 )
