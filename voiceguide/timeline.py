@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from voiceguide.script.routine import (
+    READY,
     BreatheStep,
     ChimeStep,
     PauseStep,
@@ -39,6 +40,8 @@ COUNTDOWN_LEAD = 1.0
 """Seconds of a hold that come before its countdown, at the least."""
 COUNTDOWN_SPACING = 1.0
 """Seconds between countdown numbers, onset to onset (more if a number is long)."""
+READY_WAIT = 15.0
+"""Seconds an export waits where a live session waits with no limit (`wait: ready`)."""
 MAX_EVENTS = 20_000
 MAX_SESSION_SECONDS = 12 * 3600
 
@@ -87,13 +90,26 @@ class Phase:
 
 
 @dataclass(frozen=True)
+class Wait:
+    """A wait for the listener, at most `seconds` (None: with no limit); never scaled."""
+
+    seconds: float | None
+    step: Any
+
+    @property
+    def length(self) -> float:
+        """Its length in an export, and in the layout."""
+        return READY_WAIT if self.seconds is None else self.seconds
+
+
+@dataclass(frozen=True)
 class Mark:
     """A chapter begins here."""
 
     title: str
 
 
-Segment = Speak | Chime | Gap | Hold | Phase | Mark
+Segment = Speak | Chime | Gap | Hold | Phase | Wait | Mark
 
 
 def expand(routine: Routine) -> list[Segment]:
@@ -190,11 +206,19 @@ def _expand_steps(routine: Routine, steps: list[Any], plan: list[Segment], side:
             plan.append(Gap(step.pause, step))
 
 
+def _section_title(routine: Routine, plan: list[Segment]) -> str:
+    """The title of the section the plan has reached: its last mark's, else the routine's."""
+    return next((s.title for s in reversed(plan) if isinstance(s, Mark)), routine.title)
+
+
 def _expand_say(routine: Routine, step: SayStep, plan: list[Segment], side: str | None) -> None:
     def say(text: str) -> Utterance:
         return _utterance(routine, text, step.voice, side)
 
     plan.append(Speak(say(step.say), step))
+    if step.wait is not None:
+        plan.append(Wait(None if step.wait == READY else float(step.wait), step))
+        plan.append(Mark(_section_title(routine, plan)))  # a chapter begins where the listener goes on
     if step.hold is not None:
         numbers = routine.words.numbers[: step.countdown or 0]
         plan.append(
@@ -248,6 +272,16 @@ class HoldEvent:
 
 
 @dataclass(frozen=True)
+class WaitEvent:
+    """Where the session waits for the listener to go on: live, at most until `end` (`ready`: with no limit);
+    an export is quiet from `start` to `end`."""
+
+    start: int
+    end: int
+    ready: bool
+
+
+@dataclass(frozen=True)
 class AmbienceEvent:
     """A bed under the session from `start` to `end`, named like a cue."""
 
@@ -264,13 +298,14 @@ class FadeEvent:
     end: int
 
 
-Event = SpeechEvent | ChimeEvent | HoldEvent | AmbienceEvent | FadeEvent
+Event = SpeechEvent | ChimeEvent | HoldEvent | WaitEvent | AmbienceEvent | FadeEvent
 SoundEvent = SpeechEvent | ChimeEvent
 """The events the renderer mixes from clips and cues."""
 EVENT_KINDS: dict[type, str] = {
     SpeechEvent: "speech",
     ChimeEvent: "chime",
     HoldEvent: "hold",
+    WaitEvent: "wait",
     AmbienceEvent: "ambience",
     FadeEvent: "fade",
 }
@@ -310,6 +345,10 @@ class Timeline:
     def holds(self) -> tuple[HoldEvent, ...]:
         return tuple(e for e in self.events if isinstance(e, HoldEvent))
 
+    @cached_property
+    def waits(self) -> tuple[WaitEvent, ...]:
+        return tuple(e for e in self.events if isinstance(e, WaitEvent))
+
     @property
     def ambience(self) -> AmbienceEvent | None:
         return next((e for e in self.events if isinstance(e, AmbienceEvent)), None)
@@ -330,6 +369,8 @@ class Timeline:
                 out["voice"] = voice_of(e.utterance)
             if isinstance(e, (ChimeEvent, AmbienceEvent)):
                 out["name"] = e.name
+            if isinstance(e, WaitEvent):
+                out["ready"] = e.ready
             return out
 
         return {
@@ -397,6 +438,8 @@ def layout(
                     key=("breathe",),
                 )
             fixed += phase
+        elif isinstance(segment, Wait):
+            fixed += to_samples(segment.length)
         elif isinstance(segment, Gap):
             natural.append(to_samples(segment.seconds))
             minimum.append(0)
@@ -437,6 +480,8 @@ def final_until(
             length = cue_length(segment.name)
         elif isinstance(segment, (Phase, Gap, Hold)):
             length = to_samples(segment.seconds)
+        elif isinstance(segment, Wait):
+            length = to_samples(segment.length)
         else:
             length = 0
         cursor += length
@@ -469,6 +514,9 @@ def _place(
             cursor += cue_length(segment.name)
         elif isinstance(segment, Gap):
             cursor += next(lengths)
+        elif isinstance(segment, Wait):
+            events.append(WaitEvent(cursor, cursor + to_samples(segment.length), ready=segment.seconds is None))
+            cursor += to_samples(segment.length)
         elif isinstance(segment, Hold):
             length = next(lengths)
             events.append(HoldEvent(cursor, cursor + length, segment.instruction))

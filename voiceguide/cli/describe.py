@@ -6,7 +6,16 @@ import textwrap
 
 from voiceguide.script.routine import Routine
 from voiceguide.support.units import clock
-from voiceguide.timeline import AmbienceEvent, ChimeEvent, Event, FadeEvent, HoldEvent, SpeechEvent, Timeline
+from voiceguide.timeline import (
+    AmbienceEvent,
+    ChimeEvent,
+    Event,
+    FadeEvent,
+    HoldEvent,
+    SpeechEvent,
+    Timeline,
+    WaitEvent,
+)
 
 WIDTH = 88
 
@@ -44,4 +53,8 @@ def _event_text(event: Event) -> str:
         return f"(ambience: {event.name}, throughout)"
     if isinstance(event, FadeEvent):
         return f"(fading out over {clock(event.end - event.start)})"
+    if isinstance(event, WaitEvent):
+        if event.ready:
+            return f"(wait until you go on; an export waits {clock(event.end - event.start)})"
+        return f"(wait until you go on, at most {clock(event.end - event.start)})"
     return f"(hold {clock(event.end - event.start)})"

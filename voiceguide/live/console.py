@@ -20,6 +20,8 @@ from voiceguide.live.player import Player, Status
 from voiceguide.support.environment import Environment
 from voiceguide.support.units import clock
 
+WAITING = "waiting — press space or play to go on"
+"""What the screen says while a step waits for the listener."""
 LOOK_EVERY = 0.1
 """Seconds between looks at the player; the session keeps its own time."""
 
@@ -54,7 +56,7 @@ def _lines(player: Player, say: Callable[[str], None]) -> None:
 
 def screen(status: Status, title: str) -> RenderableType:
     """The session at a glance: section, words, times left, a progress bar, the keys."""
-    state = "paused" if status.paused else "playing"
+    state = "paused" if status.paused else WAITING if status.waiting else "playing"
     volume = f" · volume {status.volume_db:+.0f} dB" if status.volume_db else ""
     times = f"session {clock(status.duration - status.position)} left{volume}"
     if status.hold_left is not None:

@@ -6,6 +6,10 @@ heard is the exported audio sample for sample, apart from what the controls add
 (the pause tone, a jump's announcement, a volume other than 0 dB). Where the session
 is comes from the count of samples the speaker has played, never from the wall clock.
 
+A step may wait for the listener (`wait:`): the Player stops there, quiet, until a
+control goes on (resume, play, next), or by itself once a limited wait is over; a
+`ready` wait sounds a soft reminder every half minute.
+
 A session may start before all its speech is made (see session.prepare): the Player
 plays only up to where its layout is final, waits in silence there if the speech
 falls behind, and takes each newer layout as it comes (`extend`).
@@ -28,7 +32,7 @@ from voiceguide.script.routine import Utterance
 from voiceguide.session import Session
 from voiceguide.support.errors import UsageError
 from voiceguide.support.units import to_samples
-from voiceguide.timeline import Chapter, ChimeEvent, HoldEvent, SpeechEvent, Timeline, narration
+from voiceguide.timeline import Chapter, ChimeEvent, HoldEvent, SpeechEvent, Timeline, WaitEvent, narration
 
 PAUSE_CUE = "soft"
 """Heard on pausing, and before a section's title where the section has no chime of its own."""
@@ -42,7 +46,9 @@ RESTART_WITHIN = to_samples(3.0)
 VOLUME_STEP_DB = 3.0
 VOLUME_RANGE_DB = (-30.0, 6.0)
 """The session peaks near -1 dBFS, so above 0 dB the loudest syllables clip; +6 dB is where that stops."""
-Timed = TypeVar("Timed", SpeechEvent, HoldEvent)
+WAIT_REMINDER_EVERY = to_samples(30.0)
+"""While a `ready` wait goes on, the pause tone sounds this often: the session is still there."""
+Timed = TypeVar("Timed", SpeechEvent, HoldEvent, WaitEvent)
 HISTORY = 256
 """Stretches of the stream remembered, to map a sample heard back to the session (one per change)."""
 
@@ -65,6 +71,8 @@ class Status:
     hold_left: int | None
     paused: bool
     volume_db: float
+    waiting: bool = False
+    """The session waits for the listener to go on (a step's `wait:`)."""
 
 
 @dataclass
@@ -110,6 +118,8 @@ class Player:
         self._added_from = 0
         """The stream's sample where the added sound begins."""
         self._paused = False
+        self._waited = 0
+        """Samples of silence played so far at a `ready` wait the session has reached (its reminders count on it)."""
         self._stopped = False
         self._volume_db = 0.0
         self._gain = 1.0
@@ -127,6 +137,8 @@ class Player:
         self._speech_starts = [e.start for e in self._speech]
         self._holds = timeline.holds
         self._hold_starts = [e.start for e in self._holds]
+        self._waits = timeline.waits
+        self._wait_starts = [e.start for e in self._waits]
 
     def extend(self, renderer: Renderer) -> None:
         """Go on with a newer layout of the same session, final further on: before the old one's
@@ -144,20 +156,28 @@ class Player:
         self._speaker.start(self, self._done)
 
     def pause(self) -> None:
-        """A soft tone, then silence; resuming starts over the words that were cut."""
+        """A soft tone, then silence; resuming starts over the words that were cut. Nothing while the session
+        waits for the listener: it is quiet already, and going on is what ends the wait."""
         if not self._paused:  # a quick no without disturbing the speaker; decided again under the lock
             self._cut_in(self._pause_here)
 
     def resume(self) -> None:
-        if self._paused:
-            self._cut_in(self._resume_here)
+        """Play on after a pause, or go on from a wait."""
+        self._cut_in(self._resume_here)
 
     def toggle_pause(self) -> None:
-        self._cut_in(lambda: self._resume_here() if self._paused else self._pause_here())
+        """Resume (or go on from a wait) if paused (or waiting), else pause: one button for both."""
+        self._cut_in(lambda: self._resume_here() if self._paused or self._wait_here() else self._pause_here())
 
     def next_section(self) -> None:
-        """To the next section, announced by its chime and title; nothing in the last one."""
-        self._jump(lambda index, into: index + 1)
+        """To the next section, announced by its chime and title; nothing in the last one.
+        At a wait, going on is the next section: the wait ends there, with nothing announced."""
+        with self._lock:
+            waiting = self._wait_here() is not None and not self._paused
+        if waiting:
+            self._cut_in(self._resume_here)
+        else:
+            self._jump(lambda index, into: index + 1)
 
     def previous_section(self) -> None:
         """To the start of this section; within its first seconds, to the section before."""
@@ -193,6 +213,7 @@ class Player:
             hold = _containing(self._holds, self._hold_starts, at)
             latest = bisect.bisect_right(self._speech_starts, at) - 1
             instruction = hold.text if hold else (self._speech[latest].text if latest >= 0 else None)
+            waiting = _containing(self._waits, self._wait_starts, at) is not None
             return Status(
                 position=at,
                 duration=self.timeline.duration,
@@ -203,6 +224,7 @@ class Player:
                 hold_left=hold.end - at if hold else None,
                 paused=self._paused,
                 volume_db=self._volume_db,
+                waiting=waiting and not self._paused,
             )
 
     # --- the stream: what the speaker pulls ---------------------------------------
@@ -222,8 +244,10 @@ class Player:
                 elif self._paused:
                     n = frames - done
                     self._record(n, advancing=False)
+                elif self._position < self._renderer.final_until and self._ready_wait_at(self._position):
+                    n = self._wait_quietly(frames - done)
                 elif self._position < self._renderer.final_until:
-                    n = min(frames - done, self._renderer.final_until - self._position)
+                    n = min(frames - done, self._renderer.final_until - self._position, self._to_ready_wait())
                     out[done : done + n] = self._renderer.read(self._position, n)
                     self._record(n, advancing=True)
                     self._position += n
@@ -234,6 +258,30 @@ class Player:
                     break
                 done += n
             return self._at_volume(out[:done])
+
+    def _ready_wait_at(self, position: int) -> bool:
+        """Whether a `ready` wait begins at `position`: the session stays there until the listener goes on."""
+        index = bisect.bisect_left(self._wait_starts, position)
+        return index < len(self._waits) and self._waits[index].start == position and self._waits[index].ready
+
+    def _to_ready_wait(self) -> int:
+        """Samples from the position to the next `ready` wait's start (the session stops there)."""
+        index = bisect.bisect_right(self._wait_starts, self._position)
+        upcoming = (w.start for w in self._waits[index:] if w.ready)
+        return next(upcoming, self.timeline.duration) - self._position
+
+    def _wait_quietly(self, frames: int) -> int:
+        """Silence at a `ready` wait, up to the next reminder tone (queued as an added sound); the samples played."""
+        n = min(frames, WAIT_REMINDER_EVERY - self._waited % WAIT_REMINDER_EVERY)
+        self._record(n, advancing=False)
+        self._waited += n
+        if self._waited % WAIT_REMINDER_EVERY == 0:
+            self._added, self._added_at, self._added_from = self._cue(PAUSE_CUE), 0, self._stream
+        return n
+
+    def _wait_here(self) -> WaitEvent | None:
+        """The wait the session is at (a limited one under way, or a `ready` one reached), if any."""
+        return _containing(self._waits, self._wait_starts, self._position)
 
     def _record(self, length: int, advancing: bool) -> None:
         last = self._stretches[-1] if self._stretches else None
@@ -294,13 +342,16 @@ class Player:
             self._added_at = min(max(cut - self._added_from, 0), len(self._added))  # an added sound resumes at the cut
 
     def _pause_here(self) -> None:
-        if not self._paused:
+        if not self._paused and self._wait_here() is None:
             words = self._speech_at(self._position)
             self._switch(self._cue(PAUSE_CUE), words.start if words else self._position, paused=True)
 
     def _resume_here(self) -> None:
+        wait = self._wait_here()
         if self._paused:
             self._switch(np.zeros(0, np.float32), self._position, paused=False)
+        elif wait is not None:
+            self._switch(np.zeros(0, np.float32), wait.end, paused=False)
 
     def _switch(self, sound: np.ndarray, position: int, paused: bool) -> None:
         """Fade out what was about to play, play `sound`, then go on from `position` (or stay paused)."""
@@ -309,6 +360,7 @@ class Player:
         self._added_from = self._stream
         self._position = position
         self._paused = paused
+        self._waited = 0
 
     def _upcoming(self, frames: int) -> np.ndarray:
         ahead = np.zeros(frames, np.float32)

@@ -48,6 +48,36 @@ Duration = Annotated[
         }
     ),
 ]
+READY = "ready"
+"""`wait: ready`: wait for the listener with no limit."""
+
+
+def _wait_for(value: object) -> float | str:
+    """`ready`, or a duration: how long a step waits for the listener before going on by itself."""
+    if isinstance(value, str) and value.strip().casefold() == READY:
+        return READY
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise ValueError(f"{exc}, or `ready` to wait with no limit") from None
+
+
+WaitFor = Annotated[
+    Union[float, str],
+    BeforeValidator(_wait_for),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0},
+                {"type": "string", "pattern": PATTERN},
+                {"const": READY},
+            ],
+            "description": f"seconds, text such as {EXAMPLES}, or `ready` to wait with no limit",
+        }
+    ),
+]
+
+
 def _plain(text: str) -> str:
     """Refuse control characters: espeak reads \x01 as the start of an embedded command (speed, pitch...),
     and `show` would hand ESC sequences (clear screen, window title, clipboard writes) to the terminal."""
@@ -186,6 +216,11 @@ class SayStep(_Step):
     remind: Remind | None = None
     countdown: int | None = Field(None, ge=1, le=20, description="numbers ending exactly at the end of the hold")
     release: Text | bool | None = Field(None, description="spoken when the hold ends; true uses words.release")
+    wait: WaitFor | None = Field(
+        None,
+        description="after the words, wait for the listener to go on (space, play, or their voice): "
+        "at most this long, or with no limit for `ready`; an export waits this long (15s for ready)",
+    )
 
 
 class SectionStep(_Step):
@@ -407,6 +442,13 @@ def _check_steps(routine: Routine, steps: list[Any], *, in_sides: bool) -> None:
 
 
 def _check_hold(routine: Routine, step: SayStep) -> None:
+    if step.wait is not None:
+        if step.hold is not None:
+            raise routine.error(
+                "a step waits for the listener or holds, not both; put the hold in the next step", step, key=("wait",)
+            )
+        if step.wait == 0:
+            raise routine.error("`wait: 0` waits for nothing; give it a duration above zero, or `ready`", step, key=("wait",))
     needs_hold = [key for key in ("remind", "countdown", "release") if getattr(step, key) not in (None, False)]
     if step.hold is None:
         if needs_hold:
