@@ -3,13 +3,14 @@
 # With --for-tests, also what live playback's tests and the optional simpleaudio player
 # need: a PulseAudio server with a null sink to play into and parec to record it
 # (pulseaudio, pulseaudio-utils), ALSA routed to it (libasound2-plugins), and what
-# simpleaudio compiles with (gcc, the Python headers, libasound2-dev).
+# simpleaudio compiles with (gcc, the Python headers, libasound2-dev), and a private
+# D-Bus session bus with playerctl to press the media keys (dbus, playerctl).
 # Skips the package manager entirely when everything is already there.
 set -euo pipefail
 
 debian_packages=(espeak-ng libespeak-ng1 ffmpeg python3-venv)
 if [ "${1:-}" = --for-tests ]; then
-    debian_packages+=(pulseaudio pulseaudio-utils libasound2-plugins libasound2-dev gcc python3-dev)
+    debian_packages+=(pulseaudio pulseaudio-utils libasound2-plugins libasound2-dev gcc python3-dev dbus playerctl)
 fi
 
 missing=()

@@ -13,7 +13,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any, Optional
@@ -52,6 +52,12 @@ class Run:
             if isinstance(exc, BrokenPipeError):  # the reader has gone (`| head -1`): stop quietly, as Unix tools do
                 raise typer.Exit(PIPE_CLOSED)
             raise VoiceguideError(f"cannot write the output: {exc.strerror or exc}; nothing more was written")
+
+
+    def note(self, text: str) -> None:
+        """A line on stderr about something that works less well here, while the command goes on."""
+        with suppress(OSError, ValueError):  # no stderr to tell: the command goes on all the same
+            typer.echo(f"voiceguide: {text}", file=self.environment.stderr)
 
 
 PIPE_CLOSED = 128 + 13
@@ -207,7 +213,8 @@ def play(
     loudness: LoudnessOpt = None,
     voice: VoiceOpt = None,
 ) -> None:
-    """Play a session through the speakers. Keys: space pause, n/p section, +/- volume, q stop.
+    """Play a session through the speakers. Keys: space pause, n/p section, +/- volume, q stop;
+    on Linux, media keys and headset buttons too (MPRIS).
 
     Speech not in the cache yet is made while the session plays, just ahead of it, unless
     the session needs every line's length first: to fit `--minutes`, or to find where `--from` starts.
@@ -244,7 +251,7 @@ def _play(run: Run, session: Session, speaker: Speaker, start: int, ahead: Speec
     live = Player(renderer, speaker, narrator(session))
     ahead.play_into(live, renderer.correction)
     live.start(start)
-    with listening(live, run.environment):  # the keys, when stdin is a terminal
+    with listening(live, run.environment, run.note):  # the keys (on a terminal), media keys (on a session bus)
         follow(live, session.routine.title, run.environment, run.say)
 
 

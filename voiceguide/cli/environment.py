@@ -12,10 +12,11 @@ CACHE_VARIABLE = "VOICEGUIDE_CACHE_DIR"
 
 
 def from_process() -> Environment:
-    """Streams as they are now (a test runner may have swapped them), the cache folder, the voices folder."""
+    """Streams as they are now (a test runner may have swapped them), the cache and voices folders, the session bus."""
     return Environment(
         cache_folder=_cache_folder(),
         voices_folder=_voices_folder(),
+        session_bus=os.environ.get("DBUS_SESSION_BUS_ADDRESS") or None,
         stdin=sys.stdin,
         stdout=sys.stdout,
         stderr=sys.stderr,

@@ -184,10 +184,15 @@ class Player:
         self._jump(lambda index, into: index - 1 if into < RESTART_WITHIN else index)
 
     def volume_up(self) -> None:
-        self._set_volume(self._volume_db + VOLUME_STEP_DB)
+        self.set_volume(self._volume_db + VOLUME_STEP_DB)
 
     def volume_down(self) -> None:
-        self._set_volume(self._volume_db - VOLUME_STEP_DB)
+        self.set_volume(self._volume_db - VOLUME_STEP_DB)
+
+    def set_volume(self, db: float) -> None:
+        """The volume in dB (0 is as made), kept within VOLUME_RANGE_DB: for inputs that set it outright."""
+        with self._lock:
+            self._volume_db = min(max(db, VOLUME_RANGE_DB[0]), VOLUME_RANGE_DB[1])
 
     def stop(self, error: BaseException | None = None) -> None:
         """End the session now; with `error` (a control or the speech made ahead failed on its thread),
@@ -197,6 +202,11 @@ class Player:
             self._error = self._error or error
             self._over.set()
             self._extended.notify_all()
+
+    @property
+    def over(self) -> bool:
+        """Whether the session has ended (played to its end, stopped, or failed)."""
+        return self._over.is_set()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Whether the session is over (played to its end, or stopped); re-raises a speaker's failure."""
@@ -417,10 +427,6 @@ class Player:
 
     def _cue(self, name: str) -> np.ndarray:
         return self._renderer.chime(name)
-
-    def _set_volume(self, db: float) -> None:
-        with self._lock:
-            self._volume_db = min(max(db, VOLUME_RANGE_DB[0]), VOLUME_RANGE_DB[1])
 
     def _done(self, error: BaseException | None) -> None:
         with self._lock:  # a failure an input reported first is kept

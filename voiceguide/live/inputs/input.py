@@ -24,6 +24,11 @@ COMMANDS: dict[str, Callable[[Player], None]] = {
 """Everything an input can ask of a session, by name: each input maps its own events to these."""
 
 
+class Unavailable(Exception):
+    """An input that cannot work here and should say why, in one line (media keys with no session bus).
+    An input that is simply not wanted here (keys with no terminal) returns None instead."""
+
+
 class Input(Protocol):
     def start(self, player: Player) -> None:
         """Begin listening, on the input's own thread, and give `player` commands with `obey`."""
