@@ -21,7 +21,11 @@ numbers hold for what a user gets and nothing stale is reused.
 
 Measures, per voice:
 - DNSMOS (speechmos; Microsoft's P.835 predictor): mean overall (OVRL), signal (SIG) and
-  background (BAK) over the lines. DNSMOS scores 9.01 s windows; speechmos loops a shorter
+  background (BAK) over the lines, each line scored at the level listening tests present speech
+  at (P.835/P.800: -26 dBov; here -26 LUFS by gain alone, within a dB or two of it for speech).
+  DNSMOS is not level-blind: the same clips scored as exported, at -16 LUFS, lose about 0.15
+  OVRL for every voice, though nothing in them changed but the gain. So OVRL@export, the mean
+  overall score of the lines exactly as exported, is printed beside it. DNSMOS scores 9.01 s windows; speechmos loops a shorter
   clip until it fills one, so short lines are scored as their own repetition.
 - word error rate: pocketsphinx 5 with its bundled US English model decodes each line of six
   or more words; reference and hypothesis are lowercased, numbers written out (num2words),
@@ -169,6 +173,17 @@ def cut(audio: np.ndarray, rate: int, start: float, end: float) -> np.ndarray:
     return audio[first:min(len(audio), round((end + PAD) * rate))]
 
 
+LISTENING_LEVEL = -26.0
+"""LUFS each line is brought to before DNSMOS scores it: the -26 dBov of P.835 and P.800 listening tests."""
+
+
+def at_listening_level(clip: np.ndarray) -> np.ndarray:
+    """The clip by gain alone at LISTENING_LEVEL (measured at the export's 44.1 kHz, which the meter assumes)."""
+    from voiceguide.audio.levels import db_to_gain, loudness
+
+    return clip * db_to_gain(LISTENING_LEVEL - loudness(clip))
+
+
 def to_16k(clip: np.ndarray, rate: int) -> np.ndarray:
     """Resampled to RATE; scipy's polyphase filter when there is scipy, else linear interpolation.
 
@@ -271,6 +286,8 @@ def word_errors(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
 class Row:
     voice: str
     mos: list[Mos] = field(default_factory=list)
+    """At the listening-test level, -26 LUFS."""
+    ovrl_as_exported: list[float] = field(default_factory=list)
     wers: list[float] = field(default_factory=list)
     export_seconds: float = 0.0
     wall_seconds: float = 0.0
@@ -313,8 +330,10 @@ def score_voice(voice: str, lines: Sequence[str], chimes: Sequence[str], judges:
             print(f"{voice}: no speech event for {line!r}", flush=True)
             row.note = "some lines not found in the timeline"
             continue
-        clip = to_16k(cut(audio, rate, spoken["start"], spoken["end"]), rate)
+        exported = cut(audio, rate, spoken["start"], spoken["end"])
+        clip = to_16k(at_listening_level(exported), rate)
         row.mos.append(judges.dnsmos(clip))
+        row.ovrl_as_exported.append(judges.dnsmos(to_16k(exported, rate))[0])
         reference = words(line)
         if len(reference) >= MIN_WER_WORDS:
             heard = judges.recognize(clip)
@@ -335,15 +354,16 @@ def mean(values: Sequence[float]) -> str:
 
 def print_table(rows: Sequence[Row]) -> None:
     width = max(len("voice"), *(len(row.voice) for row in rows))
-    print(f"{'voice':{width}} {'lines':>5} {'OVRL':>5} {'SIG':>5} {'BAK':>5} {'WER n':>5} {'WER':>5} "
-          f"{'export s':>8} {'wall s':>7}  note")
+    print(f"{'voice':{width}} {'lines':>5} {'OVRL':>5} {'SIG':>5} {'BAK':>5} {'OVRL@export':>11} {'WER n':>5} "
+          f"{'WER':>5} {'export s':>8} {'wall s':>7}  note")
     for row in rows:
         ovrl, sig, bak = ([mos[n] for mos in row.mos] for n in range(3))
         export = f"{row.export_seconds:.1f}" if row.export_seconds else "-"
         print(f"{row.voice:{width}} {len(row.mos):5} {mean(ovrl):>5} {mean(sig):>5} {mean(bak):>5} "
-              f"{len(row.wers):5} {mean(row.wers):>5} {export:>8} {row.wall_seconds:7.1f}  {row.note}")
+              f"{mean(row.ovrl_as_exported):>11} {len(row.wers):5} {mean(row.wers):>5} {export:>8} "
+              f"{row.wall_seconds:7.1f}  {row.note}")
     print(f"Targets for the default voice (Piper en_US-joe-medium): mean DNSMOS overall >= {TARGET_OVRL} "
-          f"and word error rate <= {TARGET_WER}")
+          f"(OVRL, at {LISTENING_LEVEL:g} LUFS) and word error rate <= {TARGET_WER}")
     print("These are machine proxies, not ears: DNSMOS predicts what listeners would rate, and a small "
           "recognizer's errors are only partly the voice's; listen before deciding.")
 
