@@ -104,6 +104,30 @@ def test_check_reports_every_file_and_fails_if_any_is_wrong(script):
     assert result.stderr.startswith(f"{bad}:3:5: `remind` belongs to a hold")
 
 
+@pytest.mark.parametrize(
+    ("hold", "column", "message"),
+    [
+        ("{for: 2m, min: 3m, max: 4m}", 26, "`min` (180s) is longer than `for` (120s)"),
+        ("{for: 2m, min: 1m, max: 90s}", 35, "`max` (90s) is shorter than `for` (120s)"),
+        ("{for: 2m, min: 3m, max: 1m}", 26, "`min` (180s) is longer than `max` (60s); swap them"),
+    ],
+)
+def test_check_refuses_a_hold_range_out_of_order_at_the_key_to_change(script, hold, column, message):
+    path = script(f"title: T\nsteps:\n  - say: Press the point.\n    hold: {hold}\n")
+    result = run("check", str(path))
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{path}:4:{column}: {message}") and result.stderr.count("\n") == 1
+
+
+def test_check_refuses_an_unknown_placeholder_at_its_own_line_and_column(script):
+    path = script("title: T\nsteps:\n  - say: >\n      This takes about\n      {minute} minutes.\n")
+    result = run("check", str(path))
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{path}:5:7: unknown placeholder {{minute}}; did you mean {{minutes}}?")
+
+
 def test_check_passes_every_builtin_routine():
     files = [str(p) for p in sorted(builtin_folder().glob("*.yaml"))]
     result = run("check", *files)

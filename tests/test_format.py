@@ -151,6 +151,7 @@ ERRORS = [
     ("- a\n", 1, 1, "a routine is a mapping"),
     ("title: T\nsteps:\n  - say: x\n    remind: {every: 30s, say: Firm, but gentle.}\n", 4, 37, "put the text in quotes"),
     ("", 1, 1, "the file is empty"),
+    ("title: T\nsources:\n  - Lai 2017 (one trial: sleep)\nsteps:\n  - say: x\n", 3, 5, "a colon followed by a space"),
 ]
 
 

@@ -541,6 +541,8 @@ def _first_error(exc: ValidationError, located: Located) -> ScriptError:
         message = str(error["ctx"]["error"])
     elif kind == "string_type" and not isinstance(error["input"], (dict, list)):
         message = "expected text; put it in quotes if it is a word like yes, no, on or off, or a number"
+    elif kind == "string_type" and isinstance(error["input"], dict):
+        message = "expected text, but a colon followed by a space made it a mapping; put the text in quotes"
     elif kind == "too_short" and isinstance(error["input"], list):
         message = "is empty; it needs at least one entry"
     elif kind == "string_pattern_mismatch" and "a-z0-9" in str(error["ctx"].get("pattern")):
