@@ -13,7 +13,7 @@ while `voiceguide play` runs as a user would start it:
 Targets (issue 4): start <= 1 s cold, <= 0.5 s warm, drift <= 20 ms over 10 minutes.
 
     .venv/bin/python benchmarks/playback.py                # both players, headache fitted to 10 minutes
-    .venv/bin/python benchmarks/playback.py --minutes 5 --players miniaudio   # quicker (headache fits 5 minutes at the least)
+    .venv/bin/python benchmarks/playback.py --routine headache-quick --minutes 5 --players miniaudio   # quicker
 """
 
 from __future__ import annotations

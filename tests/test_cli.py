@@ -24,15 +24,20 @@ def run(*args: str):
     return runner.invoke(app, list(args))
 
 
-def test_list_shows_each_builtin_routine_with_title_and_length():
+def test_list_shows_each_builtin_routine_with_length_title_and_the_lengths_minutes_can_fit():
     result = run("list")
 
     assert result.exit_code == 0, result.output
     rows = result.stdout.splitlines()
     assert len(rows) == len(builtin_names())
     headache = next(row for row in rows if row.startswith("headache "))
-    assert "Help for headaches" in headache
-    assert any(part.count(":") == 1 for part in headache.split())  # a length such as 14:32
+    name, length, *title, fits = headache.split()
+    assert " ".join(title) == "Help for headaches"
+    assert re.fullmatch(r"\d+:\d\d", length)  # a length such as 12:40
+    shortest, longest = re.fullmatch(r"(\d+:\d\d)-(\d+:\d\d)", fits).groups()  # such as 9:40-16:40
+    seconds = [int(m) * 60 + int(s) for m, s in (t.split(":") for t in (shortest, length, longest))]
+    assert seconds == sorted(seconds) and seconds[0] < seconds[2]
+    assert len({row.index(fits_of) for row, fits_of in zip(rows, (r.split()[-1] for r in rows))}) == 1  # a column
 
 
 def test_show_prints_sections_instructions_holds_and_times():
@@ -41,9 +46,9 @@ def test_show_prints_sections_instructions_holds_and_times():
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Help for headaches  (")
     assert "== Hegu, right hand (" in result.stdout
-    assert "(hold 3:00)" in result.stdout
+    assert "(hold 2:00)" in result.stdout
     assert '"three"' in result.stdout
-    assert "Safety: Press at a right angle" in result.stdout
+    assert "Safety: Get urgent medical care instead" in result.stdout
 
 
 def test_show_json_is_the_documented_contract_and_honours_minutes():
@@ -97,6 +102,30 @@ def test_check_reports_every_file_and_fails_if_any_is_wrong(script):
     assert result.exit_code == 2
     assert f"{good}: ok, " in result.stdout
     assert result.stderr.startswith(f"{bad}:3:5: `remind` belongs to a hold")
+
+
+@pytest.mark.parametrize(
+    ("hold", "column", "message"),
+    [
+        ("{for: 2m, min: 3m, max: 4m}", 26, "`min` (180s) is longer than `for` (120s)"),
+        ("{for: 2m, min: 1m, max: 90s}", 35, "`max` (90s) is shorter than `for` (120s)"),
+        ("{for: 2m, min: 3m, max: 1m}", 26, "`min` (180s) is longer than `max` (60s); swap them"),
+    ],
+)
+def test_check_refuses_a_hold_range_out_of_order_at_the_key_to_change(script, hold, column, message):
+    path = script(f"title: T\nsteps:\n  - say: Press the point.\n    hold: {hold}\n")
+    result = run("check", str(path))
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{path}:4:{column}: {message}") and result.stderr.count("\n") == 1
+
+
+def test_check_refuses_an_unknown_placeholder_at_its_own_line_and_column(script):
+    path = script("title: T\nsteps:\n  - say: >\n      This takes about\n      {minute} minutes.\n")
+    result = run("check", str(path))
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{path}:5:7: unknown placeholder {{minute}}; did you mean {{minutes}}?")
 
 
 def test_check_passes_every_builtin_routine():
@@ -222,11 +251,12 @@ def test_a_reader_that_goes_away_ends_it_quietly():
 
 
 def test_export_all_names_each_routine_that_cannot_fit_and_exports_the_others(tmp_path):
-    result = run("export", "--all", "-o", str(tmp_path), "--format", "wav", "--minutes", "6")
+    result = run("export", "--all", "-o", str(tmp_path), "--format", "wav", "--minutes", "5")
 
-    refused = [line for line in result.stderr.splitlines() if "is too short" in line]
+    refused = [line for line in result.stderr.splitlines() if "5 minutes is too short" in line]
     written = sorted(p.stem for p in tmp_path.glob("*.wav"))
     assert result.exit_code == 2
-    assert refused and written, "six minutes fits some routines and not others"
+    assert refused and written, "five minutes fits the quick routines and not the others"
+    assert all(re.search(r"this routine takes \d+:\d\d to \d+:\d\d; ask for", line) for line in refused)
     assert sorted(written + [line.split(":")[1].strip() for line in refused]) == builtin_names()
     assert (tmp_path / "playlist.m3u").read_text().count(".wav") == len(written)

@@ -80,6 +80,24 @@ def test_safety_can_have_a_short_spoken_form_and_a_full_text(script):
     assert routine.safety_text == "Press gently. Not on broken or bruised skin."
 
 
+def test_a_hold_is_a_length_or_the_range_minutes_may_take_it_within(script):
+    routine = load_routine(
+        script(
+            """
+            title: T
+            steps:
+              - {say: Plain., hold: 2m}
+              - {say: Ranged., hold: {for: 2m, min: 1m, max: 3m}}
+              - {say: Never changed by --minutes., hold: {for: 90s}}
+            """
+        )
+    )
+    plain, ranged, fixed = routine.steps
+    assert (plain.hold_seconds, plain.hold_range) == (120, None)
+    assert (ranged.hold_seconds, ranged.hold_range) == (120, (60, 180))
+    assert (fixed.hold_seconds, fixed.hold_range) == (90, (90, 90))
+
+
 @pytest.mark.parametrize(
     ("written", "seconds"),
     [("90s", 90), ("1m30s", 90), ("2m", 120), ("1.5m", 90), (45, 45), (2.5, 2.5), ("12", 12), ("1h", 3600), ("1:30", 90)],
@@ -103,8 +121,19 @@ ERRORS = [
     ("title: T\nsteps: []\n", 2, 8, "`steps` is empty"),
     ("title: T\nsteps:\n  - hello: 1\n", 3, 5, "a step needs one of: say, section"),
     ("title: T\nsteps:\n  - say: no\n", 3, 10, "put it in quotes"),
-    ("title: T\nsteps:\n  - say: your {side} hand\n", 3, 5, "{side} is used outside a `sides:` block"),
-    ("title: T\nsteps:\n  - say: x {name}\n", 3, 5, "unknown placeholder {name}"),
+    ("title: T\nsteps:\n  - say: your {side} hand\n", 3, 15, "{side} is used outside a `sides:` block"),
+    ("title: T\nsteps:\n  - say: x {name}\n", 3, 12, "unknown placeholder {name}"),
+    ("title: T\nsteps:\n  - say: >\n      About {minute}\n      minutes.\n", 4, 13, "did you mean {minutes}?"),
+    ("title: T\nsteps:\n  - say: Press for {hold}.\n", 3, 20, "{hold} is the length of this step's own hold"),
+    ("title: T\nsteps:\n  - section: '{minutes} minutes'\n", 3, 15, "a section title is not spoken"),
+    ("title: T\nsafety: 'About {minutes} minutes.'\nsteps:\n  - say: x\n", 2, 16, "safety text is also shown"),
+    ("title: T\nsteps:\n  - say: x\n    hold: {for: 2m, min: 3m}\n", 4, 26, "`min` (180s) is longer than `for` (120s)"),
+    ("title: T\nsteps:\n  - say: x\n    hold: {for: 2m, max: 1m}\n", 4, 26, "`max` (60s) is shorter than `for` (120s)"),
+    ("title: T\nsteps:\n  - say: x\n    hold: {for: 2m, min: 3m, max: 1m}\n", 4, 26, "longer than `max` (60s); swap them"),
+    ("title: T\nsteps:\n  - say: x\n    hold: {for: 2m, min: 0}\n", 4, 26, "`min` needs a duration above zero"),
+    ("title: T\nsteps:\n  - say: x\n    hold: {for: soon}\n", 4, 17, "`for`: 'soon' is not a duration"),
+    ("title: T\nsteps:\n  - say: x\n    hold: {min: 1m, max: 3m}\n", 4, 11, "missing required key `for`"),
+    ("title: T\nsteps:\n  - say: x\n    hold: {for: 2m, mx: 3m}\n", 4, 21, "unknown key `mx`; did you mean `max`?"),
     ("title: T\nvoice: {rate: fast}\nsteps:\n  - say: x\n", 2, 15, "`rate`: input should be a valid integer"),
     ("title: T\nsteps:\n  - breathe: {in: 4s, out: 6s, cycls: 2}\n", 3, 32, "unknown key `cycls`; did you mean `cycles`?"),
     ("title: T\nsteps:\n  - sides: [a]\n    steps:\n      - say: x\n        holdd: 1\n", 6, 9, "did you mean `hold`?"),
@@ -122,6 +151,7 @@ ERRORS = [
     ("- a\n", 1, 1, "a routine is a mapping"),
     ("title: T\nsteps:\n  - say: x\n    remind: {every: 30s, say: Firm, but gentle.}\n", 4, 37, "put the text in quotes"),
     ("", 1, 1, "the file is empty"),
+    ("title: T\nsources:\n  - Lai 2017 (one trial: sleep)\nsteps:\n  - say: x\n", 3, 5, "a colon followed by a space"),
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from speaking import clip_maker
 
@@ -303,3 +305,90 @@ def test_the_json_of_show_has_the_documented_shape(script):
     assert kinds == ["chime", "chime", "speech", "hold", "chime", "chime"]
     assert set(data["events"][2]) == {"kind", "start", "end", "text"}
     assert set(data["events"][0]) == {"kind", "start", "end", "name"}
+
+
+# --- holds with a range, and lengths said in words ------------------------------------
+
+RANGED = """
+title: T
+chimes: {start: none, section: none, step: none, end: none}
+steps:
+  - say: Press the wrist point.
+    hold: {for: 2m, min: 1m, max: 3m}
+    countdown: 3
+  - pause: 10s
+  - say: Press the hand point.
+    hold: {for: 1m, min: 30s, max: 90s}
+  - say: Rest your hands.
+    hold: 20s
+"""
+
+
+def hold_seconds(session: Session) -> list[float]:
+    return [(h.end - h.start) / SAMPLE_RATE for h in session.timeline.holds]
+
+
+def test_minutes_keeps_every_hold_within_its_range_and_leaves_pauses_and_plain_holds_alone(script):
+    path = script(RANGED)
+    natural, longer = session_of(path), session_of(path, minutes=5)
+
+    assert hold_seconds(natural) == [120, 60, 20]
+    assert longer.timeline.duration == 5 * 60 * SAMPLE_RATE
+    wrist, hand, rest = hold_seconds(longer)
+    assert 120 < wrist <= 180 and 60 < hand <= 90 and rest == 20
+    assert said(longer, "Press the hand point.")[0].start - said(longer, "three")[0].start == pytest.approx(
+        said(natural, "Press the hand point.")[0].start - said(natural, "three")[0].start, abs=1
+    )  # the 10-second pause after the countdown is still 10 seconds
+
+
+def test_minutes_out_of_reach_of_the_ranges_says_what_the_routine_can_take(script):
+    path = script(RANGED)
+    natural = session_of(path).timeline.duration / SAMPLE_RATE
+    shortest, longest = natural - 60 - 30, natural + 60 + 30
+
+    with pytest.raises(UsageError, match=r"^10 minutes is too long: with every hold within its range, this routine "
+                                         r"takes \d:\d\d to \d:\d\d; ask for \d to \d minutes$") as caught:
+        session_of(path, minutes=10)
+    clock = re.search(r"takes (\d):(\d\d) to (\d):(\d\d)", str(caught.value)).groups()
+    assert int(clock[0]) * 60 + int(clock[1]) == pytest.approx(shortest, abs=1)
+    assert int(clock[2]) * 60 + int(clock[3]) == pytest.approx(longest, abs=1)
+    with pytest.raises(UsageError, match="1 minutes is too short: with every hold within its range"):
+        session_of(path, minutes=1)
+
+
+def test_a_hold_range_too_short_for_its_countdown_is_reported_at_min(script):
+    path = script("title: T\nsteps:\n  - say: Press.\n    hold: {for: 20s, min: 2s}\n    countdown: 3\n")
+    with pytest.raises(ScriptError, match=r"`min` \(2s\) is too short for a countdown of 3") as caught:
+        session_of(path)
+    assert (caught.value.line, caught.value.column) == (4, 27)
+
+
+def test_minutes_and_hold_are_said_as_the_session_is_laid_out(script):
+    path = script(
+        """
+        title: T
+        chimes: {start: none, section: none, step: none, end: none}
+        steps:
+          - say: This session takes about {minutes} minutes.
+          - say: Press the point for {hold}.
+            hold: {for: 2m, min: 1m, max: 6m}
+            remind: {every: 1m, say: "{hold} in all."}
+        """
+    )
+    natural, fitted = session_of(path), session_of(path, minutes=4)
+
+    assert [e.text for e in speech(natural)] == [
+        "This session takes about 2 minutes.", "Press the point for 2 min.", "2 min in all."
+    ]
+    hold = fitted.timeline.holds[0]
+    assert 3 * 60 + 50 < (hold.end - hold.start) / SAMPLE_RATE < 4 * 60 - 2  # four minutes less the words
+    assert [e.text for e in speech(fitted)] == [
+        "This session takes about 4 minutes.", "Press the point for 4 min."] + ["4 min in all."] * 3
+
+
+def test_lengths_are_said_as_figures_the_voice_reads_in_its_language():
+    from voiceguide.speech.wording import spoken
+
+    assert spoken("This session takes about 12 minutes.", "en") == "This session takes about twelve minutes."
+    assert spoken("Press for 2 min 30 s.", "en") == "Press for two minutes thirty seconds."
+    assert spoken("Drücken Sie 1 min.", "de") == "Drücken Sie eine Minute."

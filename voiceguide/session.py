@@ -16,12 +16,30 @@ from functools import cached_property
 from typing import Any
 
 from voiceguide.audio import cues
-from voiceguide.script.routine import ChimeStep, Routine, Utterance
+from voiceguide.script import placeholders
+from voiceguide.script.placeholders import Fill
+from voiceguide.script.routine import ChimeStep, Routine, Utterance, placeholders_used
 from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.engine import find_voice
 from voiceguide.speech.making import ClipMaker
+from voiceguide.speech.pace import estimated_length
 from voiceguide.support.errors import ScriptError, UsageError, VoiceguideError
-from voiceguide.timeline import ClipLength, Segment, Timeline, chimes, expand, final_until, layout, spoken
+from voiceguide.timeline import (
+    ClipLength,
+    Segment,
+    Timeline,
+    chimes,
+    expand,
+    filling,
+    final_until,
+    fitting_range,
+    layout,
+    spoken,
+)
+
+FILL_ROUNDS = 3
+"""Times a session is laid out to settle what {minutes} and {hold} say (their words change the lengths
+they report); one is almost always enough, as the words are first settled on estimated lengths."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +67,8 @@ class Session:
     unmade: tuple[Utterance, ...] = ()
     """Lines whose clips are not made yet, in the order they are heard, laid out at an estimated length:
     only ever while a live session starts (see `prepare`)."""
+    fill: Fill = Fill()
+    """What {minutes} and each {hold} say in this session."""
 
     @property
     def clips(self) -> ClipCache:
@@ -61,8 +81,13 @@ class Session:
             return self.timeline.duration
         unmade = set(self.unmade)
         lengths = {e.utterance: e.end - e.start for e in self.timeline.speech}
-        plan = expand(self.routine)
+        plan = expand(self.routine, self.fill)
         return final_until(self.routine, plan, lengths.__getitem__, self.cues.length, lambda u: u not in unmade)
+
+    @cached_property
+    def fitting_range(self) -> tuple[int, int | None]:
+        """The shortest and longest `--minutes` can make this session, in samples (None: no limit)."""
+        return fitting_range(self.routine, expand(self.routine, self.fill), self.clips.length, self.cues.length)
 
     @property
     def loudness(self) -> float:
@@ -90,25 +115,59 @@ def prepare(
     made: they are laid out at their estimated length and listed in `unmade`, for a live session
     to make while it plays. Where that layout fails (a reminder estimated too long for its
     `every`, say) they are made first, as without `estimate`: only real lengths refuse a script.
+
+    {minutes} and {hold} say the lengths of the session as laid out. Their words change the
+    lengths of the lines that say them, so they are settled on estimated lengths first (the
+    lines are made once), then checked on the real ones and, in the rare case a rounding
+    flips, settled again: the words said always belong to the timeline returned.
     """
     if options.voice is not None:
         routine = routine.speaking_with(options.voice)
-    plan = expand(routine)
     sounds = cues.CueSet(routine.file.parent)
+    plan = expand(routine)
     _check_cues(routine, plan, sounds)
     lines = dict(spoken(plan))  # utterance -> the step that says it, first occurrence
     _check_voices(routine, options, speech, {u.voice: lines[u] for u in reversed(lines)})
-    missing = speech.cache.missing(lines)
-    if missing:
-        _check_voices_exist(routine, options, speech, {u.voice: lines[u] for u in reversed(missing)})
-        if estimate is not None and options.minutes is None:
-            draft = _drafted(routine, plan, speech, sounds, options, missing, estimate)
-            if draft is not None:
-                return draft
-        with progress(len(missing)) if progress else nullcontext(lambda: None) as advance:
-            speech.synthesize(missing, lambda utterance: advance())
-    timeline = layout(routine, plan, speech.cache.length, sounds.length, options.minutes)
-    return Session(routine, timeline, speech, sounds, options)
+    fills = bool({"minutes", "hold"} & placeholders_used(routine))
+    fill = _estimated_fill(routine, options, speech, sounds) if fills else Fill()
+    for attempt in range(FILL_ROUNDS):
+        plan = expand(routine, fill)
+        lines = dict(spoken(plan))
+        missing = speech.cache.missing(lines)
+        if missing:
+            _check_voices_exist(routine, options, speech, {u.voice: lines[u] for u in reversed(missing)})
+            if estimate is not None and options.minutes is None:
+                draft = _drafted(routine, plan, speech, sounds, options, missing, estimate, fill)
+                if draft is not None:
+                    return draft
+            with progress(len(missing)) if progress else nullcontext(lambda: None) as advance:
+                speech.synthesize(missing, lambda utterance: advance())
+        timeline = layout(routine, plan, speech.cache.length, sounds.length, options.minutes)
+        settled = filling(plan, timeline) if fills else fill
+        if settled == fill or attempt == FILL_ROUNDS - 1:
+            break
+        fill = settled
+    return Session(routine, timeline, speech, sounds, options, fill=fill)
+
+
+def _estimated_fill(routine: Routine, options: Options, speech: ClipMaker, sounds: cues.CueSet) -> Fill:
+    """What {minutes} and {hold} will say, settled on the clips already made and estimated lengths for the others,
+    so the lines are made once with the right words (the real lengths then confirm them)."""
+
+    def length(utterance: Utterance) -> int:
+        return estimated_length(utterance) if speech.cache.missing([utterance]) else speech.cache.length(utterance)
+
+    fill = Fill(None if options.minutes is None else placeholders.whole_minutes(options.minutes * 60))
+    for _ in range(FILL_ROUNDS):
+        plan = expand(routine, fill)
+        try:
+            found = filling(plan, layout(routine, plan, length, sounds.length, options.minutes))
+        except VoiceguideError:
+            return fill  # laid out on the real lengths, the session says what is wrong
+        if found == fill:
+            break
+        fill = found
+    return fill
 
 
 def _drafted(
@@ -119,14 +178,17 @@ def _drafted(
     options: Options,
     missing: list[Utterance],
     estimate: ClipLength,
+    fill: Fill,
 ) -> Session | None:
-    """The session laid out before its `missing` clips are made; None where their estimates do not fit it."""
+    """The session laid out before its `missing` clips are made; None where their estimates do not fit it.
+
+    {minutes} says what the estimated lengths give: the real ones seldom move it across a whole minute."""
     unmade = set(missing)
     try:
         timeline = layout(routine, plan, lambda u: estimate(u) if u in unmade else speech.cache.length(u), sounds.length)
     except ScriptError:
         return None
-    return Session(routine, timeline, speech, sounds, options, tuple(missing))
+    return Session(routine, timeline, speech, sounds, options, tuple(missing), fill)
 
 
 def relaid(session: Session, made: Collection[Utterance]) -> Session:
@@ -141,7 +203,8 @@ def relaid(session: Session, made: Collection[Utterance]) -> Session:
     def length(utterance: Utterance) -> int:
         return laid_out[utterance] if utterance in laid_out else session.clips.length(utterance)
 
-    timeline = layout(session.routine, expand(session.routine), length, session.cues.length, session.options.minutes)
+    plan = expand(session.routine, session.fill)
+    timeline = layout(session.routine, plan, length, session.cues.length, session.options.minutes)
     return replace(session, timeline=timeline, unmade=unmade)
 
 

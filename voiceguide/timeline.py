@@ -9,11 +9,14 @@ inside holds so they never overlap other speech.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
+from voiceguide.script import placeholders
+from voiceguide.script.placeholders import Fill
 from voiceguide.script.routine import (
     READY,
     BreatheStep,
@@ -78,6 +81,8 @@ class Hold:
     reminder: Utterance | None = None
     every: float = 0.0
     countdown: tuple[Utterance, ...] = ()  # from the highest number down to "one"
+    span: tuple[float, float] | None = None
+    """The shortest and longest fitting may make it (`hold: {for, min, max}`); None for a plain length."""
 
 
 @dataclass(frozen=True)
@@ -112,14 +117,18 @@ class Mark:
 Segment = Speak | Chime | Gap | Hold | Phase | Wait | Mark
 
 
-def expand(routine: Routine) -> list[Segment]:
-    """The routine as a flat plan: sides, repeats and breathing unrolled, words filled in."""
+def expand(routine: Routine, fill: Fill = Fill()) -> list[Segment]:
+    """The routine as a flat plan: sides, repeats and breathing unrolled, words filled in.
+
+    `fill` says what {minutes} and each {hold} say (see `filling`); without it, {hold} says the
+    hold's written length and {minutes} stays as written.
+    """
     plan: list[Segment] = []
     _add_chime(plan, routine.chimes.start)
     if routine.safety_spoken:
         opening = " ".join(t for t in (routine.words.safety, routine.safety_spoken) if t)
-        plan += [Speak(_utterance(routine, opening, None)), Gap(SAFETY_PAUSE)]
-    _expand_steps(routine, routine.steps, plan, side=None)
+        plan += [Speak(_utterance(routine, opening, None, fill=fill)), Gap(SAFETY_PAUSE)]
+    _expand_steps(routine, routine.steps, plan, side=None, fill=fill)
     if routine.tail:
         plan.append(Gap(routine.tail))
     _add_chime(plan, routine.chimes.end)
@@ -159,10 +168,11 @@ def _add_chime(plan: list[Segment], name: str, step: Any = None) -> None:
         plan.append(Chime(name, step))
 
 
-def _utterance(routine: Routine, text: str, voice: Voice | None, side: str | None = None) -> Utterance:
+def _utterance(
+    routine: Routine, text: str, voice: Voice | None, side: str | None = None, fill: Fill = Fill(), hold: int | None = None
+) -> Utterance:
     merged = routine.voice.model_copy(update=voice.model_dump(exclude_none=True) if voice else {})
-    if side is not None:
-        text = text.replace("{side}", side)
+    text = placeholders.filled(text, side=side, minutes=fill.minutes, hold=hold)
     text = " ".join(text.split())
     return Utterance(
         text=text,
@@ -178,23 +188,23 @@ def narration(routine: Routine, text: str) -> Utterance:
     return _utterance(routine, text, None)
 
 
-def _expand_steps(routine: Routine, steps: list[Any], plan: list[Segment], side: str | None) -> None:
+def _expand_steps(routine: Routine, steps: list[Any], plan: list[Segment], side: str | None, fill: Fill) -> None:
     for step in steps:
         if len(plan) > MAX_EVENTS:
             raise routine.error(f"the session would have more than {MAX_EVENTS} parts; use fewer repeats", step)
         if isinstance(step, SayStep):
-            _expand_say(routine, step, plan, side)
+            _expand_say(routine, step, plan, side, fill)
         elif isinstance(step, SectionStep):
             plan.append(Mark(step.section.replace("{side}", side or "")))
             _add_chime(plan, routine.chimes.section, step)
         elif isinstance(step, SidesStep):
             for index, each_side in enumerate(step.sides):
                 if index and step.switch:
-                    plan.append(Speak(_utterance(routine, step.switch, None, each_side), step))
-                _expand_steps(routine, step.steps, plan, each_side)
+                    plan.append(Speak(_utterance(routine, step.switch, None, each_side, fill), step))
+                _expand_steps(routine, step.steps, plan, each_side, fill)
         elif isinstance(step, RepeatStep):
             for _ in range(step.repeat):
-                _expand_steps(routine, step.steps, plan, side)
+                _expand_steps(routine, step.steps, plan, side, fill)
         elif isinstance(step, BreatheStep):
             words = routine.words.breathe
             phases = [(words.in_, step.breathe.in_), (words.hold, step.breathe.hold), (words.out, step.breathe.out)]
@@ -211,24 +221,28 @@ def _section_title(routine: Routine, plan: list[Segment]) -> str:
     return next((s.title for s in reversed(plan) if isinstance(s, Mark)), routine.title)
 
 
-def _expand_say(routine: Routine, step: SayStep, plan: list[Segment], side: str | None) -> None:
+def _expand_say(routine: Routine, step: SayStep, plan: list[Segment], side: str | None, fill: Fill) -> None:
+    seconds = step.hold_seconds
+    hold = None if seconds is None else fill.hold(step._path) or placeholders.hold_seconds(seconds)
+
     def say(text: str) -> Utterance:
-        return _utterance(routine, text, step.voice, side)
+        return _utterance(routine, text, step.voice, side, fill, hold)
 
     plan.append(Speak(say(step.say), step))
     if step.wait is not None:
         plan.append(Wait(None if step.wait == READY else float(step.wait), step))
         plan.append(Mark(_section_title(routine, plan)))  # a chapter begins where the listener goes on
-    if step.hold is not None:
+    if seconds is not None:
         numbers = routine.words.numbers[: step.countdown or 0]
         plan.append(
             Hold(
-                seconds=step.hold,
+                seconds=seconds,
                 instruction=say(step.say).text,
                 step=step,
                 reminder=say(step.remind.say) if step.remind else None,
                 every=step.remind.every if step.remind else 0.0,
                 countdown=tuple(say(n) for n in reversed(numbers)),
+                span=step.hold_range,
             )
         )
         _add_chime(plan, routine.chimes.step, step)
@@ -420,41 +434,28 @@ def layout(
 ) -> Timeline:
     """Place the plan on the sample clock; with `minutes`, stretch or shrink holds and pauses to fit."""
     holds = {id(s): _HoldShape.measure(routine, s, clip_length) for s in plan if isinstance(s, Hold)}
-    fixed = 0
-    natural: list[int] = []
-    minimum: list[int] = []
-    for segment in plan:
-        if isinstance(segment, Speak):
-            fixed += clip_length(segment.utterance)
-        elif isinstance(segment, Chime):
-            fixed += cue_length(segment.name)
-        elif isinstance(segment, Phase):
-            phase = to_samples(segment.seconds)
-            if clip_length(segment.utterance) > phase:
-                raise routine.error(
-                    f"'{segment.utterance.text}' takes longer to say than its {segment.seconds:g}s breathing phase; "
-                    "lengthen the phase or shorten the words",
-                    segment.step,
-                    key=("breathe",),
-                )
-            fixed += phase
-        elif isinstance(segment, Wait):
-            fixed += to_samples(segment.length)
-        elif isinstance(segment, Gap):
-            natural.append(to_samples(segment.seconds))
-            minimum.append(0)
-        elif isinstance(segment, Hold):
-            natural.append(to_samples(segment.seconds))
-            minimum.append(holds[id(segment)].minimum)
-
-    if minutes is None:
-        lengths = natural
-    else:
-        lengths = _fit(natural, minimum, to_samples(minutes * 60) - fixed, fixed, minutes)
-    total = fixed + sum(lengths)
+    stretch = _Stretch.of(routine, plan, holds, clip_length, cue_length)
+    lengths = stretch.natural if minutes is None else stretch.fit(minutes)
+    total = stretch.fixed + sum(lengths)
     if total > to_samples(MAX_SESSION_SECONDS):
         raise routine.error(f"the session would last {clock(total)}; the limit is {MAX_SESSION_SECONDS // 3600} hours")
     return _place(routine, plan, holds, iter(lengths), clip_length, cue_length, total)
+
+
+def fitting_range(
+    routine: Routine, plan: list[Segment], clip_length: ClipLength, cue_length: CueLength
+) -> tuple[int, int | None]:
+    """The shortest and longest (None: no limit) the session can be fitted to, in samples."""
+    holds = {id(s): _HoldShape.measure(routine, s, clip_length) for s in plan if isinstance(s, Hold)}
+    return _Stretch.of(routine, plan, holds, clip_length, cue_length).span
+
+
+def filling(plan: list[Segment], timeline: Timeline) -> Fill:
+    """What {minutes} and each {hold} say for a session laid out as `timeline` from `plan`."""
+    holds: dict[tuple[str | int, ...], int] = {}
+    for segment, event in zip((s for s in plan if isinstance(s, Hold)), timeline.holds):
+        holds.setdefault(segment.step._path, placeholders.hold_seconds(to_seconds(event.end - event.start)))
+    return Fill(placeholders.whole_minutes(to_seconds(timeline.duration)), tuple(holds.items()))
 
 
 def final_until(
@@ -575,6 +576,13 @@ class _HoldShape:
                 hold.step,
                 key=("countdown",),
             )
+        if hold.span is not None and to_samples(hold.span[0]) < minimum:
+            raise routine.error(
+                f"`min` ({hold.span[0]:g}s) is too short for a countdown of {count}; "
+                f"make it at least {to_seconds(minimum):g}s or count down from fewer",
+                hold.step,
+                key=("hold", "min"),
+            )
         shape = _HoldShape(
             minimum=minimum,
             countdown=offsets,
@@ -623,26 +631,123 @@ class _HoldShape:
         return events
 
 
-def _fit(natural: list[int], minimum: list[int], budget: int, fixed: int, minutes: float) -> list[int]:
-    """Lengths proportional to `natural` (never below `minimum`) that add up to exactly `budget`."""
-    if minutes <= 0 or minutes * 60 > MAX_SESSION_SECONDS:
-        raise UsageError(f"--minutes must be between 0 and {MAX_SESSION_SECONDS // 60}")
-    floor = fixed + sum(minimum)
-    if budget < sum(minimum):
-        raise DoesNotFit(
-            f"{minutes:g} minutes is too short: the words, chimes and countdowns alone take {clock(floor)}; "
-            f"ask for at least {-(-floor // (60 * SAMPLE_RATE))} minutes"
+@dataclass(frozen=True)
+class _Stretch:
+    """What fitting may change: every pause and hold, with its natural, shortest and longest length.
+
+    Once any hold gives a range (`hold: {for, min, max}`), only holds with a range change, each
+    within it; pauses and plain holds keep their length. Otherwise every pause and hold scales
+    in proportion, with no upper limit, as it always has (a countdown still needs its time).
+    """
+
+    fixed: int
+    natural: list[int]
+    shortest: list[int]
+    longest: list[int | None]
+    ranged: bool
+
+    @staticmethod
+    def of(
+        routine: Routine, plan: list[Segment], holds: dict[int, _HoldShape], clip_length: ClipLength, cue_length: CueLength
+    ) -> _Stretch:
+        ranged = any(isinstance(s, Hold) and s.span is not None for s in plan)
+        fixed = 0
+        natural: list[int] = []
+        shortest: list[int] = []
+        longest: list[int | None] = []
+        for segment in plan:
+            if isinstance(segment, Speak):
+                fixed += clip_length(segment.utterance)
+            elif isinstance(segment, Chime):
+                fixed += cue_length(segment.name)
+            elif isinstance(segment, Phase):
+                phase = to_samples(segment.seconds)
+                if clip_length(segment.utterance) > phase:
+                    raise routine.error(
+                        f"'{segment.utterance.text}' takes longer to say than its {segment.seconds:g}s breathing phase; "
+                        "lengthen the phase or shorten the words",
+                        segment.step,
+                        key=("breathe",),
+                    )
+                fixed += phase
+            elif isinstance(segment, Wait):
+                fixed += to_samples(segment.length)
+            elif isinstance(segment, (Gap, Hold)):
+                length = to_samples(segment.seconds)
+                natural.append(length)
+                if isinstance(segment, Hold) and segment.span is not None:
+                    shortest.append(to_samples(segment.span[0]))
+                    longest.append(to_samples(segment.span[1]))
+                elif ranged:
+                    shortest.append(length)
+                    longest.append(length)
+                else:
+                    shortest.append(holds[id(segment)].minimum if isinstance(segment, Hold) else 0)
+                    longest.append(None)
+        return _Stretch(fixed, natural, shortest, longest, ranged)
+
+    @property
+    def span(self) -> tuple[int, int | None]:
+        longest = None if None in self.longest else sum(n for n in self.longest if n is not None)
+        return (self.fixed + sum(self.shortest), None if longest is None else self.fixed + longest)
+
+    def fit(self, minutes: float) -> list[int]:
+        """Lengths that make the session exactly `minutes` long, each in its bounds, as near proportion as they allow."""
+        if minutes <= 0 or minutes * 60 > MAX_SESSION_SECONDS:
+            raise UsageError(f"--minutes must be between 0 and {MAX_SESSION_SECONDS // 60}")
+        budget = to_samples(minutes * 60) - self.fixed
+        shortest, longest = self.span
+        if self.ranged:
+            assert longest is not None
+            if not shortest <= to_samples(minutes * 60) <= longest:
+                raise DoesNotFit(_out_of_range(minutes, shortest, longest))
+        elif budget < sum(self.shortest):
+            raise DoesNotFit(
+                f"{minutes:g} minutes is too short: the words, chimes and countdowns alone take {clock(shortest)}; "
+                f"ask for at least {-(-shortest // (60 * SAMPLE_RATE))} minutes"
+            )
+        if not any(self.natural):
+            raise UsageError("this routine has no holds or pauses to stretch; play it at its own length")
+        return _fit(self.natural, self.shortest, self.longest, budget)
+
+
+def _out_of_range(minutes: float, shortest: int, longest: int) -> str:
+    """One line: the length asked for, the lengths the routine can take, and what to ask for."""
+    side = "short" if to_samples(minutes * 60) < shortest else "long"
+    if shortest == longest:
+        return (
+            f"{minutes:g} minutes is too {side}: this routine's holds keep their length, so it takes {clock(shortest)}; "
+            "play it without --minutes"
         )
-    if not any(natural):
-        raise UsageError("this routine has no holds or pauses to stretch; play it at its own length")
-    low, high = 0.0, max([budget / sum(natural)] + [m / n for m, n in zip(minimum, natural) if n]) + 1.0
+    low, high = shortest / SAMPLE_RATE / 60, longest / SAMPLE_RATE / 60
+    if math.ceil(low) <= math.floor(high):
+        ask = f"{math.ceil(low)} to {math.floor(high)} minutes"
+        if math.ceil(low) == math.floor(high):
+            ask = f"{math.ceil(low)} minutes"
+    else:
+        ask = f"{math.ceil(low * 10) / 10:g} to {math.floor(high * 10) / 10:g} minutes"
+    return (
+        f"{minutes:g} minutes is too {side}: with every hold within its range, this routine takes "
+        f"{clock(shortest)} to {clock(longest)}; ask for {ask}"
+    )
+
+
+def _fit(natural: list[int], shortest: list[int], longest: list[int | None], budget: int) -> list[int]:
+    """Lengths proportional to `natural`, each held within [shortest, longest], that add up to exactly `budget`."""
+
+    def length(scale: float, n: int, low: int, high: int | None) -> float:
+        stretched = max(low, scale * n)
+        return stretched if high is None else min(high, stretched)
+
+    bounds = list(zip(natural, shortest, longest))
+    low, high = 0.0, max([budget / sum(natural)] + [b / n for n, a, c in bounds if n for b in (a, c or 0)]) + 1.0
     for _ in range(100):
         scale = (low + high) / 2
-        if sum(max(m, scale * n) for m, n in zip(minimum, natural)) < budget:
+        if sum(length(scale, n, a, c) for n, a, c in bounds) < budget:
             low = scale
         else:
             high = scale
-    exact = [max(m, high * n) for m, n in zip(minimum, natural)]
+    exact = [length(high, n, a, c) for n, a, c in bounds]
     lengths = [int(x) for x in exact]
     by_remainder = sorted(range(len(exact)), key=lambda i: exact[i] - lengths[i], reverse=True)
     for i in by_remainder[: max(budget - sum(lengths), 0)]:

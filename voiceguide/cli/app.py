@@ -166,7 +166,7 @@ LoudnessOpt = Annotated[
 
 @app.command("list")
 def list_routines(ctx: typer.Context) -> None:
-    """The built-in routines: name, title and length."""
+    """The built-in routines: name, length, title, and the lengths --minutes can fit each to."""
     from voiceguide.script import library
     from voiceguide.session import Options
     from voiceguide.support.units import clock
@@ -175,10 +175,13 @@ def list_routines(ctx: typer.Context) -> None:
     rows = []
     for name in library.builtin_names():
         session = _prepare(run, library.load(name), Options())
-        rows.append((name, session.routine.title, clock(session.timeline.duration)))
-    width = max((len(name) for name, _, _ in rows), default=0)
-    for name, title, length in rows:
-        run.say(f"{name:<{width}}  {length:>7}  {title}")
+        shortest, longest = session.fitting_range
+        fits = f"{clock(shortest)}-{clock(longest)}" if longest is not None else f"{clock(shortest)} or more"
+        rows.append((name, clock(session.timeline.duration), session.routine.title, fits))
+    width = max((len(name) for name, _, _, _ in rows), default=0)
+    title_width = max((len(title) for _, _, title, _ in rows), default=0)
+    for name, length, title, fits in rows:
+        run.say(f"{name:<{width}}  {length:>7}  {title:<{title_width}}  {fits}")
 
 
 @app.command()

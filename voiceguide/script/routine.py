@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from voiceguide.script import placeholders
 from voiceguide.script.durations import EXAMPLES, PATTERN, parse_duration
 from voiceguide.script.pronounce import mentions
 from voiceguide.script.source import Located, load_file
@@ -208,11 +208,32 @@ class Words(_Model):
     breathe: BreatheWords = BreatheWords()
 
 
+class HoldRange(_Model):
+    """A hold's length and how far `--minutes` may take it: from `min` up to `for` and on to `max`."""
+
+    for_: Duration = Field(alias="for", description="the hold's length when the session plays as written")
+    min: Duration | None = Field(None, description="the shortest `--minutes` may make it; left out, it is never shortened")
+    max: Duration | None = Field(None, description="the longest `--minutes` may make it; left out, it is never lengthened")
+
+
+def _hold_form(value: Any) -> str:
+    return "range" if isinstance(value, (dict, HoldRange)) else "length"
+
+
+HoldLength = Annotated[
+    Union[Annotated[Duration, Tag("length")], Annotated[HoldRange, Tag("range")]],
+    Discriminator(_hold_form),
+]
+"""`hold: 2m`, or `hold: {for: 2m, min: 1m, max: 3m}` to say how far `--minutes` may take it."""
+
+
 class SayStep(_Step):
     say: Text
     voice: Voice | None = None
     pause: Duration = Field(0.0, description="silence after the words (after the hold, if any)")
-    hold: Duration | None = Field(None, description="timed hold that starts when the words end")
+    hold: HoldLength | None = Field(
+        None, description="timed hold that starts when the words end: a length, or {for, min, max}"
+    )
     remind: Remind | None = None
     countdown: int | None = Field(None, ge=1, le=20, description="numbers ending exactly at the end of the hold")
     release: Text | bool | None = Field(None, description="spoken when the hold ends; true uses words.release")
@@ -221,6 +242,19 @@ class SayStep(_Step):
         description="after the words, wait for the listener to go on (space, play, or their voice): "
         "at most this long, or with no limit for `ready`; an export waits this long (15s for ready)",
     )
+
+    @property
+    def hold_seconds(self) -> float | None:
+        """The hold's length as written (`for:` in the range form)."""
+        return self.hold.for_ if isinstance(self.hold, HoldRange) else self.hold
+
+    @property
+    def hold_range(self) -> tuple[float, float] | None:
+        """The shortest and longest `--minutes` may make the hold, for the range form; None for a plain length."""
+        if not isinstance(self.hold, HoldRange):
+            return None
+        written = self.hold.for_
+        return (written if self.hold.min is None else self.hold.min, written if self.hold.max is None else self.hold.max)
 
 
 class SectionStep(_Step):
@@ -334,10 +368,14 @@ class Routine(_Model):
         """This routine with `voice` as its default voice (`--voice`); steps that name their own keep it."""
         return self.model_copy(update={"voice": self.voice.model_copy(update={"voice": voice})})
 
-    def error(self, message: str, step: _Step | None = None, key: tuple[str, ...] = ()) -> ScriptError:
+    def error(
+        self, message: str, step: _Step | None = None, key: tuple[str, ...] = (), written: str | None = None
+    ) -> ScriptError:
         """An error pointing at `key` inside `step` (or at the step itself), else at the top-level `key` path,
-        else at the top of the file."""
-        if key and self._located is not None:
+        else at the top of the file; with `written`, at where those characters stand in the value at `key`."""
+        if key and self._located is not None and written is not None:
+            line, column = self._located.within((step._path if step is not None else ()) + key, written)
+        elif key and self._located is not None:
             line, column = self._located.where((step._path if step is not None else ()) + key)
         elif step is not None:
             line, column = step.where
@@ -373,6 +411,9 @@ def parse_routine(located: Located) -> Routine:
     routine._located = located
     _attach_positions(routine.steps, ("steps",), located)
     _check_volume(routine, routine.voice.volume, None)
+    if routine.safety_spoken:
+        key = ("safety", "say") if isinstance(routine.safety, Safety) else ("safety",)
+        _check_placeholders(routine, None, key, routine.safety_spoken, in_sides=False, has_hold=False)
     _check_steps(routine, routine.steps, in_sides=False)
     return routine
 
@@ -387,18 +428,39 @@ def _attach_positions(steps: list[Any], path: tuple[str | int, ...], located: Lo
             _attach_positions(step.steps, path + (index, "steps"), located)
 
 
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-
-
-def _texts(step: _Step) -> list[str]:
+def _texts(step: _Step) -> list[tuple[tuple[str, ...], str]]:
+    """The step's own texts that may hold placeholders, each with its key in the step."""
     if isinstance(step, SayStep):
-        texts = [step.say, step.remind.say if step.remind else None]
-        return [t for t in texts + [step.release] if isinstance(t, str)]
+        texts = [(("say",), step.say), (("remind", "say"), step.remind.say if step.remind else None)]
+        return [(key, text) for key, text in texts + [(("release",), step.release)] if isinstance(text, str)]
     if isinstance(step, SectionStep):
-        return [step.section]
+        return [(("section",), step.section)]
     if isinstance(step, SidesStep):
-        return [step.switch] if step.switch else []
+        return [(("switch",), step.switch)] if step.switch else []
     return []
+
+
+def placeholders_used(routine: Routine) -> set[str]:
+    """The names of the placeholders the routine's spoken lines and titles use."""
+
+    def texts(steps: list[Any]) -> list[str]:
+        found = [text for step in steps for _, text in _texts(step)]
+        return found + [text for step in steps if isinstance(step, (SidesStep, RepeatStep)) for text in texts(step.steps)]
+
+    every = texts(routine.steps) + ([routine.safety_spoken] if routine.safety_spoken else [])
+    return {name for text in every for name in placeholders.PLACEHOLDER.findall(text)}
+
+
+def _check_placeholders(
+    routine: Routine, step: _Step | None, key: tuple[str, ...], text: str, *, in_sides: bool, has_hold: bool
+) -> None:
+    """Every `{...}` in a text is one that is filled where it stands, else an error at the spot."""
+    where = "section" if isinstance(step, SectionStep) else "switch" if isinstance(step, SidesStep) else "step"
+    where = "safety" if step is None else where
+    for match in placeholders.PLACEHOLDER.finditer(text):
+        problem = placeholders.problem(match[1], where=where, in_sides=in_sides, has_hold=has_hold)
+        if problem:
+            raise routine.error(problem, step, key=key, written=match[0])
 
 
 def _check_volume(routine: Routine, volume: float | None, step: _Step | None) -> None:
@@ -416,12 +478,9 @@ def _check_volume(routine: Routine, volume: float | None, step: _Step | None) ->
 
 def _check_steps(routine: Routine, steps: list[Any], *, in_sides: bool) -> None:
     for step in steps:
-        for text in _texts(step):
-            for name in _PLACEHOLDER.findall(text):
-                if name != "side":
-                    raise routine.error(f"unknown placeholder {{{name}}}; only {{side}} is filled in", step)
-                if not in_sides and not isinstance(step, SidesStep):
-                    raise routine.error("{side} is used outside a `sides:` block; put this step inside one", step)
+        has_hold = isinstance(step, SayStep) and step.hold is not None
+        for key, text in _texts(step):
+            _check_placeholders(routine, step, key, text, in_sides=in_sides or isinstance(step, SidesStep), has_hold=has_hold)
         if isinstance(step, SayStep):
             _check_hold(routine, step)
             if step.voice and step.voice.taper:
@@ -454,7 +513,9 @@ def _check_hold(routine: Routine, step: SayStep) -> None:
         if needs_hold:
             raise routine.error(f"`{needs_hold[0]}` belongs to a hold; add `hold:` to this step", step)
         return
-    if step.hold <= 0:
+    if isinstance(step.hold, HoldRange):
+        _check_range(routine, step, step.hold)
+    elif step.hold <= 0:
         raise routine.error("a hold needs a duration above zero", step)
     if step.remind and step.remind.every <= 0:
         raise routine.error("reminders need `every:` above zero", step)
@@ -463,6 +524,32 @@ def _check_hold(routine: Routine, step: SayStep) -> None:
             f"countdown {step.countdown} needs {step.countdown} numbers but `words.numbers` has "
             f"{len(routine.words.numbers)}",
             step,
+        )
+
+
+def _check_range(routine: Routine, step: SayStep, hold: HoldRange) -> None:
+    """`min` ≤ `for` ≤ `max`, all above zero: each mistake at the key to change."""
+
+    def error(message: str, key: str) -> ScriptError:
+        return routine.error(message, step, key=("hold", key))
+
+    if hold.for_ <= 0:
+        raise error("a hold needs a duration above zero", "for")
+    if hold.min is not None and hold.min <= 0:
+        raise error("a hold's `min` needs a duration above zero; leave it out to never shorten the hold", "min")
+    if hold.min is not None and hold.max is not None and hold.min > hold.max:
+        raise error(f"`min` ({hold.min:g}s) is longer than `max` ({hold.max:g}s); swap them", "min")
+    if hold.min is not None and hold.min > hold.for_:
+        raise error(
+            f"`min` ({hold.min:g}s) is longer than `for` ({hold.for_:g}s); `min` is the shortest the hold may be, "
+            f"so make it {hold.for_:g}s or less",
+            "min",
+        )
+    if hold.max is not None and hold.max < hold.for_:
+        raise error(
+            f"`max` ({hold.max:g}s) is shorter than `for` ({hold.for_:g}s); `max` is the longest the hold may be, "
+            f"so make it {hold.for_:g}s or more",
+            "max",
         )
 
 
@@ -496,6 +583,8 @@ def _first_error(exc: ValidationError, located: Located) -> ScriptError:
         message = str(error["ctx"]["error"])
     elif kind == "string_type" and not isinstance(error["input"], (dict, list)):
         message = "expected text; put it in quotes if it is a word like yes, no, on or off, or a number"
+    elif kind == "string_type" and isinstance(error["input"], dict):
+        message = "expected text, but a colon followed by a space made it a mapping; put the text in quotes"
     elif kind == "too_short" and isinstance(error["input"], list):
         message = "is empty; it needs at least one entry"
     elif kind == "string_pattern_mismatch" and "a-z0-9" in str(error["ctx"].get("pattern")):

@@ -36,6 +36,8 @@ class Located:
     file: str
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    text: str = ""
+    """The file's text, to point inside a value (see `within`)."""
 
     def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """Position of the value at `path` (or of its key), falling back to the nearest parent."""
@@ -46,6 +48,17 @@ class Located:
             if path[:end] in self.values:
                 return self.values[path[:end]]
         return (1, 1)
+
+    def within(self, path: Path_, written: str) -> tuple[int, int]:
+        """Where `written` first appears in the text from the value at `path` on: the spot inside a line
+        of text (plain, quoted or a block) that an error is about; the value's own position if not found."""
+        line, column = self.where(path)
+        lines = self.text.splitlines()
+        for number in range(line, min(line + 200, len(lines) + 1)):
+            found = lines[number - 1].find(written, column - 1 if number == line else 0)
+            if found >= 0:
+                return (number, found + 1)
+        return (line, column)
 
     def error(self, message: str, path: Path_, *, key: bool = False) -> ScriptError:
         line, column = self.where(path, key=key)
@@ -101,7 +114,7 @@ def load_text(text: str, file: str) -> Located:
         raise ScriptError(f"the YAML is nested too deeply (limit {MAX_DEPTH} levels)", file)
     if node is None:
         raise ScriptError("the file is empty; a routine needs at least a title and steps", file)
-    located = Located(data=None, file=file)
+    located = Located(data=None, file=file, text=text)
     located.data = _Converter(loader, located).convert(node, (), 0)
     return located
 
