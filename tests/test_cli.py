@@ -52,13 +52,13 @@ def test_show_prints_sections_instructions_holds_and_times():
 
 
 def test_show_json_is_the_documented_contract_and_honours_minutes():
-    result = run("show", "headache", "--json", "--minutes", "10")
+    result = run("show", "headache", "--json", "--minutes", "12")
 
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["duration"] == 600.0
-    assert data["chapters"][0]["start"] == 0 and data["chapters"][-1]["end"] == 600.0
-    assert {e["kind"] for e in data["events"]} == {"speech", "chime", "hold"}
+    assert data["duration"] == 720.0
+    assert data["chapters"][0]["start"] == 0 and data["chapters"][-1]["end"] == 720.0
+    assert {e["kind"] for e in data["events"]} == {"speech", "chime", "hold", "wait"}
     assert all(e["start"] <= e["end"] for e in data["events"])
 
 

@@ -178,13 +178,13 @@ def test_minutes_keeps_every_hold_within_its_range_at_the_shortest_and_longest_l
 
 def test_minutes_is_filled_from_the_session_as_laid_out():
     twelve = spoken_lines(show_json("nausea", "--minutes", "12"))
-    ten = spoken_lines(show_json("nausea", "--minutes", "10"))
+    eleven = spoken_lines(show_json("nausea", "--minutes", "11"))
 
     assert "This takes about 12 minutes. Sit or lie down, with your forearms supported." in twelve
-    assert "This takes about 10 minutes. Sit or lie down, with your forearms supported." in ten
+    assert "This takes about 11 minutes. Sit or lie down, with your forearms supported." in eleven
     assert spoken(twelve[1], "en").startswith("This takes about twelve minutes.")  # what the voice says
-    assert any("slow circles for 2 min 45 s." in line for line in twelve)  # each wrist's hold, as fitted
-    assert any("slow circles for 2 min." in line for line in ten)
+    assert any("slow circles for 2 min 30 s." in line for line in twelve)  # each wrist's hold, as fitted
+    assert any("slow circles for 2 min 15 s." in line for line in eleven)
 
 
 def test_each_routine_renders_to_clean_audio(session):
