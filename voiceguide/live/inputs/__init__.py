@@ -1,37 +1,56 @@
-"""Input sources: what gives a live session its commands (the keys; media keys and voice to come).
+"""Input sources: what gives a live session its commands (the keys, voice commands; media keys to come).
 
 Adding an input is one new file and one entry here: write
 `voiceguide/live/inputs/NAME.py` with a class that follows the `Input` protocol in
 `input.py` (it maps its events to command names in `COMMANDS` and gives them with
 `obey`, from its own thread), and add `"NAME": factory` to `INPUTS` below: a callable
-given the program's Environment that returns the input, or None where it cannot
-work here. `listening` starts every input that can.
+given the program's Environment and the `InputSettings` (the command line's options
+and the routine's command words, passed whole) that returns the input, or None where
+it is not wanted or cannot work here. An input that was asked for and cannot work
+raises `Unavailable`, from its factory or its `start`: that is said on one line and
+the session plays on. `listening` starts every input that can.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from typing import ContextManager
 
-from voiceguide.live.inputs.input import COMMANDS, Input, obey
+from voiceguide.live.inputs.input import COMMANDS, Input, InputSettings, Unavailable, obey
 from voiceguide.live.inputs.keys import Keys
+from voiceguide.live.inputs.voice import VoiceCommands
 from voiceguide.live.player import Player
 from voiceguide.support.environment import Environment
 
-__all__ = ["COMMANDS", "INPUTS", "Input", "listening", "obey"]
+__all__ = ["COMMANDS", "INPUTS", "Input", "InputSettings", "Unavailable", "listening", "obey"]
 
-INPUTS: dict[str, Callable[[Environment], Input | None]] = {
+INPUTS: dict[str, Callable[[Environment, InputSettings], Input | None]] = {
     "keys": Keys.on,
+    "voice": VoiceCommands.on,
 }
 
 
 @contextlib.contextmanager
-def listening(player: Player, environment: Environment) -> Iterator[None]:
-    """Inside the block, every input that can work here gives `player` commands; each is stopped however it ends."""
+def listening(
+    player: Player,
+    environment: Environment,
+    settings: InputSettings = InputSettings(),
+    quietly: Callable[[], ContextManager[object]] = contextlib.nullcontext,
+) -> Iterator[None]:
+    """Inside the block, every input that can work here gives `player` commands; each is stopped however it ends.
+
+    `quietly` surrounds opening and starting each input: the command line silences the
+    chatter of C libraries there (ALSA's, while a microphone is looked for).
+    """
     with contextlib.ExitStack() as started:
         for open_input in INPUTS.values():
-            source = open_input(environment)
-            if source is not None:
-                started.callback(source.stop)  # first: what start changes is put back even if it is cut short
-                source.start(player)
+            try:
+                with quietly():
+                    source = open_input(environment, settings)
+                    if source is not None:
+                        started.callback(source.stop)  # first: what start changes is put back even if it is cut short
+                        source.start(player)
+            except Unavailable as exc:
+                print(f"voiceguide: {exc}", file=environment.stderr, flush=True)
         yield
