@@ -27,6 +27,8 @@ from voiceguide.support.units import SAMPLE_RATE
 from voiceguide.timeline import Timeline
 
 EXTRA = "pip install 'voiceguide[listen]'"
+TWICE = "stop twice"
+"""A stop phrase said twice without a pause: heard as one stretch of speech, and a confirmed stop."""
 STOP_AGAIN = 3.0
 """Seconds within which "stop" must be said again to end the session."""
 HEARD_CUE = "listen/heard"
@@ -56,6 +58,11 @@ class VoiceCommands:
         self._origins: deque[float] = deque(maxlen=200)
         """Recent estimates of the time.monotonic() of the microphone's sample 0; the earliest is the truest."""
         self._stop_heard: float | None = None
+        self._phrases = dict(settings.phrases)
+        """What the recognizer listens for: the routine's phrases, and each stop phrase said twice in one breath."""
+        for phrase, command in settings.phrases.items():
+            if command == "stop":
+                self._phrases[f"{phrase} {phrase}"] = TWICE
 
     @classmethod
     def on(cls, environment: Environment, settings: InputSettings) -> VoiceCommands | None:
@@ -86,9 +93,7 @@ class VoiceCommands:
 
         try:
             self._cues = _CueStream(self.gate)
-            self._recognizer = Recognizer(
-                Setup(tuple(self._settings.phrases), self._settings.language, wake=self._settings.wake)
-            )
+            self._recognizer = Recognizer(Setup(tuple(self._phrases), self._settings.language, wake=self._settings.wake))
         except (RecognizerFailed, _NoCueStream) as exc:
             self.stop()
             raise Unavailable(f"cannot listen: {exc}; playing on without listening") from None
@@ -134,7 +139,7 @@ class VoiceCommands:
 
     def _obey(self, player: Player) -> None:
         for heard in self._recognizer.results():
-            command = self._settings.phrases.get(heard.phrase)
+            command = self._phrases.get(heard.phrase)
             start, end = self._time_of(heard.start), self._time_of(heard.end)
             if command is None or self._stopping.is_set() or not self.gate.open(start, end):
                 continue
@@ -144,7 +149,7 @@ class VoiceCommands:
                 continue
             self._stop_heard = None
             self._confirm(player, HEARD_CUE)
-            obey(player, command)
+            obey(player, "stop" if command == TWICE else command)
 
     def _confirm(self, player: Player, cue: str) -> None:
         assert self._cues is not None
@@ -260,4 +265,9 @@ class _CueStream:
             frames = yield block
 
     def close(self) -> None:
+        """After the confirmation still playing (a stop's), so it is heard whole."""
+        deadline = time.monotonic() + 2.0
+        while self._queue and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)  # what the device and the sound server still hold
         self._device.close()

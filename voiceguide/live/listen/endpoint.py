@@ -1,9 +1,10 @@
 """Where speech starts and ends, by its energy above a noise floor that follows steady noise.
 
-Every 10 ms frame's level is compared with a floor that drops at once to a quieter
-frame and rises slowly (a few dB a second) while nothing is said, so a fan, traffic
-or a sound bed raise the floor instead of counting as speech, which is what made
-WebRTC's voice activity detector hear nothing at all in steady noise.
+Every 10 ms frame's level is compared with a floor: the level that a tenth of the
+last second's frames stay under. A fan, traffic or a sound bed raise the floor
+within a second instead of counting as speech (WebRTC's voice activity
+detector took steady noise for speech, so nothing ever ended and nothing was heard),
+while a spoken command, with the pauses around and inside it, hardly moves it.
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ class Settings:
     """Frames before the start that are handed over with it: the soft beginning of a word."""
     quietest_db: float = -62.0
     """Nothing quieter than this (dBFS) is speech, however quiet the floor (digital silence is -inf)."""
-    rise_db: float = 0.04
-    """How far the floor may rise per frame outside speech (4 dB a second)."""
-    rise_in_speech_db: float = 0.005
-    """...and inside it, so a step up in steady noise ends a 'speech' that never ends."""
+    floor_frames: int = 100
+    """The floor is measured over this many recent frames (1 s)..."""
+    floor_percentile: float = 10.0
+    """...as the level this percentage of them stay under."""
 
 
 class Endpointer:
@@ -47,7 +48,7 @@ class Endpointer:
 
     def __init__(self, settings: Settings = Settings()) -> None:
         self.settings = settings
-        self.floor: float | None = None
+        self.floor = -120.0
         self.in_speech = False
         self.speech_start = 0
         self.last_loud = 0
@@ -56,6 +57,8 @@ class Endpointer:
         self._recent: deque[bool] = deque(maxlen=settings.start_window)
         self._preroll: deque[np.ndarray] = deque(maxlen=settings.preroll_frames)
         self._quiet = 0
+        self._levels = np.full(settings.floor_frames, np.nan)
+        self._frames = 0
 
     @property
     def fed(self) -> int:
@@ -66,8 +69,10 @@ class Endpointer:
         ("end", frame) or None outside speech."""
         level = _db(frame)
         s = self.settings
-        if self.floor is None:
-            self.floor = level
+        self._levels[self._frames % s.floor_frames] = level
+        self._frames += 1
+        if self._frames % 10 == 1:  # every 100 ms is often enough
+            self.floor = float(np.nanpercentile(self._levels, s.floor_percentile))
         start = self._fed
         self._fed += len(frame)
         result: tuple[str, np.ndarray] | None
@@ -86,22 +91,16 @@ class Endpointer:
                 result = ("start", np.concatenate(frames))
             else:
                 result = None
-            self._follow(level, s.rise_db)
             return result
         if level >= self.floor + s.keep_db and level >= s.quietest_db:
             self._quiet = 0
             self.last_loud = start + len(frame)
         else:
             self._quiet += 1
-        self._follow(level, s.rise_in_speech_db)
         if self._quiet >= s.end_frames:
             self.in_speech = False
             return ("end", frame)
         return ("speech", frame)
-
-    def _follow(self, level: float, rise: float) -> None:
-        assert self.floor is not None
-        self.floor = level if level < self.floor else min(level, self.floor + rise)
 
 
 def _db(frame: np.ndarray) -> float:

@@ -20,7 +20,9 @@ from collections.abc import Sequence
 WORDS_MARGIN = 1.8
 """After the guide's words or chimes: the room's echo, and speech that runs on into them."""
 TONE_MARGIN = 0.3
-"""After a short tone of the controls' own (a confirmation, the pause tone): it holds no words."""
+"""A short tone of the controls' own (a confirmation, the pause tone) holds no words: only speech that
+begins with it (from this long before its start, for the endpointer's preroll, to a tenth of a second
+after) is dropped, so a command said over it ("stop" again, over the tone that asks for it) is heard."""
 KEPT = 60.0
 """Seconds of marks remembered."""
 
@@ -43,9 +45,13 @@ class EchoGate:
                 self._marks.popleft()
 
     def open(self, start: float, end: float) -> bool:
-        """Whether speech heard from `start` to `end` may be obeyed: no sound of the guide's within its margin."""
+        """Whether speech heard from `start` to `end` may be obeyed: no words or chime of the guide's from `margin`
+        before it to its end, and not all of it inside one of the controls' tones."""
         with self._lock:
-            return not any(s <= end and start <= e + margin for s, e, margin in self._marks)
+            return not any(
+                (s - margin <= start <= s + 0.1) if margin == TONE_MARGIN else (s <= end and start <= e + margin)
+                for s, e, margin in self._marks
+            )
 
 
 def sounding(starts: Sequence[int], ends: Sequence[int], first: int, last: int) -> bool:
