@@ -28,7 +28,9 @@ KEPT = 60.0
 
 
 class EchoGate:
-    def __init__(self) -> None:
+    def __init__(self, kept: float = KEPT) -> None:
+        self._kept = kept
+        """Seconds of marks remembered: a live session asks only about what it just heard."""
         self._lock = threading.Lock()
         self._marks: deque[tuple[float, float, float]] = deque()
         """(start, end, margin) of each sound, in order of start."""
@@ -41,7 +43,7 @@ class EchoGate:
                 self._marks[-1] = (last[0], max(last[1], end), margin)  # one long sound, not thousands of pieces
             else:
                 self._marks.append((start, end, margin))
-            while self._marks and self._marks[0][1] + KEPT < end:
+            while self._marks and self._marks[0][1] + self._kept < end:
                 self._marks.popleft()
 
     def open(self, start: float, end: float) -> bool:
