@@ -182,6 +182,15 @@ CommandPhrases = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_command_phrase)]],
     BeforeValidator(_one_or_more),
     Field(min_length=1, max_length=8),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "minLength": 1, "maxLength": 60},
+                {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 60}, "minItems": 1, "maxItems": 8},
+            ],
+            "description": "a phrase, or a list of phrases that mean the same command",
+        }
+    ),
 ]
 
 
