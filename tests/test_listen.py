@@ -284,7 +284,7 @@ def onset(recording: np.ndarray, piece: np.ndarray, start: int = 0) -> int:
                          f"(best match {find(recording, piece, start=start).score:.2f})")
 
 
-@pytest.mark.parametrize("voice", [PIPER])  # espeak-ng's "pause" through the sound server is not reliably heard yet
+@pytest.mark.parametrize("voice", [PIPER, ESPEAK])
 def test_pause_then_continue_said_into_the_microphone_pause_and_resume_the_session(
     voice: str, sound_server: SoundServer, palms: tuple[Path, Session]
 ) -> None:

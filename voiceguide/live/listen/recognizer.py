@@ -26,6 +26,10 @@ MAX_SPEECH = int(2.5 * RATE)
 WAKE_WINDOW = 5 * RATE
 """After the wake word, speech that starts within this long is taken as the command."""
 WAKE_WORD = "hey jarvis"
+ROOM_NOISE = 16.0
+"""The RMS (in 16-bit steps, about -66 dBFS) of a faint steady noise added to what is heard: a real room
+is never silent, and the model decodes words out of digital silence (a headset's noise gate, a virtual
+microphone) worse than out of a quiet room."""
 
 
 @dataclass(frozen=True)
@@ -146,10 +150,12 @@ class Listener:
         self._too_long = False
         self._wake = _WakeWord() if setup.wake else None
         self._armed_until = -1
+        self._room = np.random.default_rng(0)
 
     def hear(self, pcm: bytes) -> Iterator[Heard]:
         np = self._np
-        samples = np.frombuffer(pcm, np.int16)
+        heard = np.frombuffer(pcm, np.int16).astype(np.float32) + self._room.normal(0.0, ROOM_NOISE, len(pcm) // 2)
+        samples = np.clip(np.round(heard), -32768, 32767).astype(np.int16)
         if len(self._pending):
             samples = np.concatenate([self._pending, samples])
         whole = len(samples) // FRAME * FRAME
