@@ -320,6 +320,23 @@ def test_next_said_into_the_microphone_goes_to_the_next_section(
     assert onset(heard, renderer.read(second.start, SECOND // 2), start=title)
 
 
+def test_with_wake_only_a_command_after_hey_jarvis_counts_even_right_after_the_guide_s_words(
+    sound_server: SoundServer, palms: tuple[Path, Session]
+) -> None:
+    pytest.importorskip("pymicro_wakeword", reason="pymicro-wakeword has wheels for Linux and Windows only")
+    path, session = palms
+    renderer = Renderer(session)
+    woken = np.concatenate([spoken("hey jarvis", PIPER), np.zeros(SECOND // 4, np.float32), spoken("next", PIPER)])
+    alone, after = in_first_hold(session, -1.2), in_first_hold(session, 0.3)  # in the words, and right after them
+    run, heard = listened(sound_server, path, [(alone, spoken("next", PIPER)), (after, woken)], "--wake")
+    assert run.returncode == 0, run.stderr
+    first = session_start(heard, session)
+    confirmed = onset(heard, cue(HEARD_CUE), start=first)
+    assert confirmed - first > session.timeline.holds[0].start, "'next' alone did nothing"
+    title = onset(heard, renderer.spoken(narrator(session)("Second part")), start=confirmed)
+    assert title - first < session.timeline.speech[1].start - 2 * SECOND, "'hey jarvis, next' went to the next section"
+
+
 def test_stop_said_once_asks_again_and_said_twice_ends_the_session(
     sound_server: SoundServer, palms: tuple[Path, Session]
 ) -> None:
