@@ -14,7 +14,10 @@ timeline. Reported:
 - false actions per hour of unrelated talk (sentences spoken by the same voices);
 - latency, end of word to action: the microphone fed in real time, 20 ms at a time, and
   the wall time from the block holding the word's last sample to the command's arrival
-  (the capture device's own 20 ms buffer comes on top).
+  (the capture device's own 20 ms buffer comes on top);
+- playback: `voiceguide play headache --minutes M --listen` on a private PulseAudio
+  (tests/sound_server.py) whose default source hears the session at -10 dB, against the
+  same play without --listen: the sound server's count of underruns in each.
 
     .venv/bin/python benchmarks/listen.py             # about 10 minutes with a warm speech cache
     .venv/bin/python benchmarks/listen.py --quick     # two routines and fewer voices
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import statistics
 import subprocess
 import tempfile
@@ -45,6 +49,7 @@ from voiceguide.speech.making import ClipMaker
 from voiceguide.support.environment import Environment
 from voiceguide.support.units import SAMPLE_RATE
 
+REPO = Path(__file__).resolve().parent.parent
 WORDS = ["pause", "continue", "resume", "next", "back", "louder", "softer", "stop"]
 PHRASES = Commands().phrases()
 TALK = [
@@ -228,9 +233,28 @@ def latency(voices: Voices) -> list[float]:
     return out
 
 
+def underruns(minutes: float, listen: bool) -> tuple[int, int]:
+    """(underruns, exit status) of a real play into a private sound server, the guide leaking into its microphone."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from sound_server import SoundServer
+
+    with tempfile.TemporaryDirectory(prefix="voiceguide-listen-") as folder:
+        server = SoundServer(Path(folder), log_underruns=True, microphone=True)
+        server.start()
+        try:
+            server.leak_into_microphone(-10.0)
+            command = [sys.executable, "-m", "voiceguide", "play", "headache", "--minutes", str(minutes)]
+            run = subprocess.run(command + (["--listen"] if listen else []), env=server.environ(),
+                                 stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        finally:
+            server.stop()
+        return server.underruns(), run.returncode
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="two routines and fewer voices")
+    parser.add_argument("--minutes", type=float, default=3.0, help="length of the played sessions for underruns")
     args = parser.parse_args()
     voices = Voices(args.quick)
     print(f"voices: {', '.join(voices.names)}")
@@ -252,6 +276,10 @@ def main() -> None:
     delays = latency(voices)
     print(f"latency, end of word to command (quiet-room, {len(delays)} commands): median {statistics.median(delays):.2f} s,"
           f" max {max(delays):.2f} s")
+    for listen in (False, True):
+        count, status = underruns(args.minutes, listen)
+        print(f"playback underruns, play headache --minutes {args.minutes:g}{' --listen' if listen else ''}: {count}"
+              f" (exit {status})")
 
 
 if __name__ == "__main__":

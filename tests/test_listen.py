@@ -209,6 +209,20 @@ def test_the_guide_s_own_words_would_be_obeyed_without_the_gate_and_are_not_with
     assert [h for h in heard if gate.open(h.start / RATE, h.end / RATE)] == []
 
 
+def test_with_no_microphone_the_input_says_why_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from voiceguide.live.inputs import InputSettings, Unavailable
+    from voiceguide.live.inputs.voice import VoiceCommands
+    from voiceguide.support.environment import Environment
+
+    (tmp_path / ".asoundrc").write_text("pcm.!default { type pulse }\nctl.!default { type pulse }\n")
+    monkeypatch.setenv("HOME", str(tmp_path))  # ALSA's default is a sound server that is not there
+    monkeypatch.setenv("PULSE_SERVER", f"unix:{tmp_path / 'no-server'}")
+    environment = Environment(cache_folder=tmp_path)
+    assert VoiceCommands.on(environment, InputSettings()) is None, "not asked to listen: not there, silently"
+    with pytest.raises(Unavailable, match=r"^no microphone to listen with \(.+\); playing on without listening$"):
+        VoiceCommands.on(environment, InputSettings(listen=True, phrases=ENGLISH))
+
+
 # --- a real session on a sound server, with a virtual microphone --------------------------
 
 

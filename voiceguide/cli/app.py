@@ -212,12 +212,12 @@ def play(
         typer.Option(
             "--listen",
             help="Obey spoken commands through the default microphone: pause, continue, next, back, louder, softer, "
-            "stop (twice). Offline; nothing is recorded or sent. Needs pip install 'voiceguide[listen]'.",
+            "stop (twice). Offline; nothing is recorded or sent. Needs pip install 'voiceguide\\[listen]'.",
         ),
     ] = False,
     wake: Annotated[
         bool,
-        typer.Option("--wake", help="With --listen: obey a command only after \"hey jarvis\" (Linux and Windows)."),
+        typer.Option("--wake", help="Obey a command only after \"hey jarvis\" (Linux and Windows); implies --listen."),
     ] = False,
 ) -> None:
     """Play a session through the speakers. Keys: space pause, n/p section, +/- volume, q stop.
