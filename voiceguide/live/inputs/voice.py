@@ -89,18 +89,19 @@ class VoiceCommands:
             raise Unavailable(f"no microphone to listen with ({exc}); playing on without listening") from None
 
     def start(self, player: Player) -> None:
+        from voiceguide.live.listen.microphone import NoMicrophone
         from voiceguide.live.listen.recognizer import Recognizer, RecognizerFailed, Setup
 
         try:
             self._cues = _CueStream(self.gate)
             self._recognizer = Recognizer(Setup(tuple(self._phrases), self._settings.language, wake=self._settings.wake))
-        except (RecognizerFailed, _NoCueStream) as exc:
+            self._spawn(self._obey, player)
+            if not self._settings.wake:  # the wake word alone lets a command through, even while the guide speaks
+                self._spawn(self._mark_the_guide, player)
+            self._microphone.start(self._deliver)
+        except (RecognizerFailed, _NoCueStream, NoMicrophone) as exc:
             self.stop()
             raise Unavailable(f"cannot listen: {exc}; playing on without listening") from None
-        self._spawn(self._obey, player)
-        if not self._settings.wake:  # the wake word alone lets a command through, even while the guide speaks
-            self._spawn(self._mark_the_guide, player)
-        self._microphone.start(self._deliver)
 
     def _spawn(self, target: Any, player: Player) -> None:
         thread = threading.Thread(target=target, args=(player,), name=f"voiceguide {target.__name__}", daemon=True)
@@ -108,6 +109,9 @@ class VoiceCommands:
         thread.start()
 
     def stop(self) -> None:
+        """Everything started is ended and waited for; a second call does nothing."""
+        if self._stopping.is_set():
+            return
         self._stopping.set()
         self._microphone.close()
         if self._recognizer is not None:
@@ -220,6 +224,8 @@ class _CueStream:
         self._gate = gate
         self._lock = threading.Lock()
         self._queue: deque[Any] = deque()
+        self._until = 0.0
+        """The time.monotonic() by which what was given has been played."""
         try:
             self._device = miniaudio.PlaybackDevice(
                 output_format=miniaudio.SampleFormat.FLOAT32,
@@ -241,9 +247,11 @@ class _CueStream:
 
         sound = (cues.samples(name).astype(np.float32) / 32768 * gain).astype(np.float32)
         now = time.monotonic()
-        self._gate.sounded(now, now + len(sound) / SAMPLE_RATE + 0.1, TONE_MARGIN)  # it leaks into the microphone too
         with self._lock:
+            start = max(now, self._until)
+            self._until = start + len(sound) / SAMPLE_RATE
             self._queue.append(sound)
+        self._gate.sounded(start, self._until + 0.1, TONE_MARGIN)  # it leaks into the microphone too
 
     def _pull(self) -> Generator[Any, int, None]:
         import numpy as np
@@ -266,8 +274,5 @@ class _CueStream:
 
     def close(self) -> None:
         """After the confirmation still playing (a stop's), so it is heard whole."""
-        deadline = time.monotonic() + 2.0
-        while self._queue and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.3)  # what the device and the sound server still hold
+        time.sleep(min(2.0, max(0.0, self._until + 0.3 - time.monotonic())))  # + what the sound server still holds
         self._device.close()
