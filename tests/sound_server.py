@@ -19,6 +19,9 @@ from pathlib import Path
 import numpy as np
 
 SINK = "voiceguide_test"
+MICROPHONE = "voiceguide_mic"
+"""With `microphone=True`, a second null sink whose monitor is the default source: what is played into it is
+what a program hears from "the microphone"."""
 RATE = 44100
 AUDIBLE = 1e-3
 """A recorded sample louder than this (-60 dBFS) is sound; the sink's silence is exactly zero."""
@@ -31,8 +34,9 @@ class SoundServerUnavailable(RuntimeError):
 class SoundServer:
     """Start with `start()`, stop with `stop()`; `env` points sound programs at it."""
 
-    def __init__(self, folder: Path, log_underruns: bool = False) -> None:
+    def __init__(self, folder: Path, log_underruns: bool = False, microphone: bool = False) -> None:
         self.folder = folder
+        self.microphone = microphone
         self._log_level = "debug" if log_underruns else "notice"
         runtime = folder / "runtime"
         home = folder / "home"
@@ -64,6 +68,12 @@ class SoundServer:
             f"load-module module-native-protocol-unix auth-anonymous=1 socket={self.folder / 'runtime' / 'native'}\n"
             f"load-module module-null-sink sink_name={SINK} rate={RATE} channels=1 format=float32le\n"
             f"set-default-sink {SINK}\n"
+            + (
+                f"load-module module-null-sink sink_name={MICROPHONE} rate={RATE} channels=1 format=float32le\n"
+                f"set-default-source {MICROPHONE}.monitor\n"
+                if self.microphone
+                else ""
+            )
         )
         log = (self.folder / "pulseaudio.log").open("wb")
         self._spawn(
@@ -78,9 +88,10 @@ class SoundServer:
                 tail = (self.folder / "pulseaudio.log").read_text(errors="replace")[-500:]
                 raise SoundServerUnavailable(f"pulseaudio did not start: {tail}")
             time.sleep(0.1)
-        with open("/dev/zero", "rb") as silence:
-            self._spawn(["pacat", "--playback", "-d", SINK, "--format=float32le", f"--rate={RATE}", "--channels=1"],
-                        stdin=silence)
+        for sink in [SINK, MICROPHONE] if self.microphone else [SINK]:
+            with open("/dev/zero", "rb") as silence:
+                self._spawn(["pacat", "--playback", "-d", sink, "--format=float32le", f"--rate={RATE}", "--channels=1"],
+                            stdin=silence)
         self._keep_sink_running()
 
     def _keep_sink_running(self) -> None:
@@ -102,6 +113,29 @@ class SoundServer:
     def underruns(self) -> int:
         """How often a stream ran dry (a gap or a skip in what it played); counted with log_underruns."""
         return (self.folder / "pulseaudio.log").read_text(errors="replace").count("end of underrun")
+
+    def say_into_microphone(self, samples: np.ndarray) -> None:
+        """Play 44.1 kHz float samples into the microphone's sink; returns once they have been played."""
+        subprocess.run(["pacat", "--playback", "-d", MICROPHONE, "--format=float32le", f"--rate={RATE}", "--channels=1",
+                        "--latency-msec=20"], input=samples.astype("<f4").tobytes(), env=self.environ(), check=True,
+                       timeout=60)
+
+    def leak_into_microphone(self, gain_db: float) -> None:
+        """Everything played from now on is also heard by the microphone, `gain_db` quieter: the guide's own
+        voice from the speakers, as a microphone in the room hears it."""
+        subprocess.run(["pactl", "load-module", "module-loopback", f"source={SINK}.monitor", f"sink={MICROPHONE}",
+                        "latency_msec=30"], env=self.environ(), check=True, capture_output=True)
+        deadline = time.monotonic() + 10
+        while True:
+            inputs = subprocess.run(["pactl", "list", "short", "sink-inputs"], env=self.environ(), capture_output=True,
+                                    text=True, check=True).stdout
+            loops = [line.split()[0] for line in inputs.splitlines() if "module-loopback" in line]
+            if loops:
+                break
+            if time.monotonic() > deadline:
+                raise SoundServerUnavailable("the loopback into the microphone did not start")
+            time.sleep(0.05)
+        subprocess.run(["pactl", "set-sink-input-volume", loops[0], f"{gain_db}dB"], env=self.environ(), check=True)
 
     def record(self) -> Recorder:
         return Recorder(self)

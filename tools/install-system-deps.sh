@@ -4,7 +4,9 @@
 # need: a PulseAudio server with a null sink to play into and parec to record it
 # (pulseaudio, pulseaudio-utils), ALSA routed to it (libasound2-plugins), and what
 # simpleaudio compiles with (gcc, the Python headers, libasound2-dev), and a private
-# D-Bus session bus with playerctl to press the media keys (dbus, playerctl).
+# D-Bus session bus with playerctl to press the media keys (dbus, playerctl). The voice-command
+# tests (`play --listen`) need nothing more: their microphone is a second null sink of the same
+# PulseAudio, and pocketsphinx and pymicro-wakeword come as wheels with their models.
 # Skips the package manager entirely when everything is already there.
 set -euo pipefail
 

@@ -59,6 +59,24 @@ CUES = {
     ),
 }
 
+LISTENING = {
+    # `play --listen` heard a command: two quick, high, rising plucks, unlike any chime of a routine.
+    "heard": lambda: pair(0.45, (1046.5, 1568.0), gap=0.09),
+    # `play --listen` heard "stop" once and waits for it again: the same pluck twice, lower, asking.
+    "again": lambda: pair(0.6, (784.0, 784.0), gap=0.16),
+}
+"""In audio_cues/listen/, apart from the chimes a script may name."""
+
+
+def pair(seconds: float, notes: tuple[float, float], gap: float) -> np.ndarray:
+    """Two short plucks, the second `gap` seconds after the first, at the cue reference level."""
+    pluck = [ring(seconds - gap, [(note, 1.0, 0.07), (2 * note, 0.15, 0.04)], attack=0.004) for note in notes]
+    sound = np.zeros(round(seconds * RATE))
+    sound[: len(pluck[0])] += pluck[0]
+    sound[round(gap * RATE) : round(gap * RATE) + len(pluck[1])] += pluck[1]
+    return levels.normalize(sound, levels.CUE_LUFS)
+
+
 BEDS = {
     # Soft brown noise: a low, even hush for falling asleep.
     "brown": lambda: bed(looped_noise(LOOP_SECONDS, -6.0, (20.0, 8000.0), seed=1)),
@@ -120,5 +138,8 @@ if __name__ == "__main__":
     (OUT / "ambience").mkdir(parents=True, exist_ok=True)
     for cue_name, make in CUES.items():
         print(write(cue_name, make()))
+    (OUT / "listen").mkdir(parents=True, exist_ok=True)
+    for listen_name, make in LISTENING.items():
+        print(write(f"listen/{listen_name}", make()))
     for bed_name, make in BEDS.items():
         print(write(f"ambience/{bed_name}", make()))

@@ -28,6 +28,7 @@ from voiceguide.support.errors import DoesNotFit, ScriptError, UsageError, Voice
 if TYPE_CHECKING:
     from voiceguide.export.files import ExportSettings
     from voiceguide.live.ahead import SpeechAhead
+    from voiceguide.live.inputs import InputSettings
     from voiceguide.live.speakers import Speaker
     from voiceguide.script.routine import Routine
     from voiceguide.session import Options, Session
@@ -215,6 +216,18 @@ def play(
     player: Annotated[Optional[str], typer.Option(help="miniaudio (the default), or simpleaudio (an optional extra).")] = None,
     loudness: LoudnessOpt = None,
     voice: VoiceOpt = None,
+    listen: Annotated[
+        bool,
+        typer.Option(
+            "--listen",
+            help="Obey spoken commands through the default microphone: pause, continue, next, back, louder, softer, "
+            "stop (twice). Offline; nothing is recorded or sent. Needs pip install 'voiceguide\\[listen]'.",
+        ),
+    ] = False,
+    wake: Annotated[
+        bool,
+        typer.Option("--wake", help="Obey a command only after \"hey jarvis\" (Linux and Windows); implies --listen."),
+    ] = False,
 ) -> None:
     """Play a session through the speakers. Keys: space pause, n/p section, +/- volume, q stop;
     on Linux, media keys and headset buttons too (MPRIS).
@@ -239,12 +252,29 @@ def play(
         with quiet_stderr():  # ALSA prints a page of errors while it looks for a device
             speaker = open_speaker(name)
         try:
-            _play(run, session, speaker, start, ahead)
+            _play(run, session, speaker, start, ahead, _input_settings(session, listen or wake, wake))
         finally:
             speaker.close()
 
 
-def _play(run: Run, session: Session, speaker: Speaker, start: int, ahead: SpeechAhead) -> None:
+def _input_settings(session: Session, listen: bool, wake: bool) -> InputSettings:
+    """The inputs' settings: the options, and the routine's command words in the language of its voice."""
+    from voiceguide.live.inputs import InputSettings
+    from voiceguide.timeline import narration
+
+    if not listen:
+        return InputSettings()
+    try:
+        language = session.speech.voice(narration(session.routine, "")).language
+    except LookupError:
+        language = "en-us"
+    return InputSettings(listen=True, wake=wake, phrases=session.routine.words.commands.phrases(), language=language)
+
+
+def _play(
+    run: Run, session: Session, speaker: Speaker, start: int, ahead: SpeechAhead, settings: InputSettings
+) -> None:
+    from voiceguide.cli.quiet import quiet_stderr
     from voiceguide.live.console import follow
     from voiceguide.live.inputs import listening
     from voiceguide.live.player import Player, narrator
@@ -254,7 +284,7 @@ def _play(run: Run, session: Session, speaker: Speaker, start: int, ahead: Speec
     live = Player(renderer, speaker, narrator(session))
     ahead.play_into(live, renderer.correction)
     live.start(start)
-    with listening(live, run.environment, run.note):  # the keys (on a terminal), media keys (on a session bus)
+    with listening(live, run.environment, run.note, settings, quietly=quiet_stderr):  # keys, media keys, voice
         follow(live, session.routine.title, run.environment, run.say)
 
 

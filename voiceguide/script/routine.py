@@ -194,6 +194,52 @@ class BreatheWords(_Model):
     out: Text = "And out."
 
 
+def _command_phrase(text: str) -> str:
+    """A spoken command: a few words of letters, said the same in any case."""
+    words = text.casefold().replace("-", " ").split()
+    if not words or any(not all(c.isalpha() or c == "'" for c in word) for word in words):
+        raise ValueError(f"'{text}' is not a spoken command: use words of letters only, e.g. weiter")
+    if len(words) > 4:
+        raise ValueError(f"'{text}' is too long for a command: at most four words")
+    return " ".join(words)
+
+
+def _one_or_more(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+CommandPhrases = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_command_phrase)]],
+    BeforeValidator(_one_or_more),
+    Field(min_length=1, max_length=8),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "minLength": 1, "maxLength": 60},
+                {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 60}, "minItems": 1, "maxItems": 8},
+            ],
+            "description": "a phrase, or a list of phrases that mean the same command",
+        }
+    ),
+]
+
+
+class Commands(_Model):
+    """What `play --listen` listens for: each command's words (one phrase, or a list of phrases that mean it)."""
+
+    pause: CommandPhrases = ["pause"]
+    resume: CommandPhrases = Field(["continue", "resume"], description="goes on after a pause")
+    next: CommandPhrases = Field(["next"], description="the next section")
+    previous: CommandPhrases = Field(["back"], description="back to the start of this section, or the one before")
+    louder: CommandPhrases = ["louder"]
+    softer: CommandPhrases = ["softer"]
+    stop: CommandPhrases = Field(["stop"], description="ends the session when said twice within 3 seconds")
+
+    def phrases(self) -> dict[str, str]:
+        """Every phrase and the command it gives."""
+        return {phrase: command for command, phrases in self for phrase in phrases}
+
+
 class Words(_Model):
     """Every word the program adds by itself, so a routine in any language contains no English."""
 
@@ -206,6 +252,7 @@ class Words(_Model):
     release: Text = Field("And release.", description="spoken when a hold with `release: true` ends")
     safety: Text | None = Field("Before we begin, a word of care.", description="spoken before the safety text")
     breathe: BreatheWords = BreatheWords()
+    commands: Commands = Field(Commands(), description="the spoken commands of `play --listen`")
 
 
 class HoldRange(_Model):
@@ -369,7 +416,7 @@ class Routine(_Model):
         return self.model_copy(update={"voice": self.voice.model_copy(update={"voice": voice})})
 
     def error(
-        self, message: str, step: _Step | None = None, key: tuple[str, ...] = (), written: str | None = None
+        self, message: str, step: _Step | None = None, key: tuple[str | int, ...] = (), written: str | None = None
     ) -> ScriptError:
         """An error pointing at `key` inside `step` (or at the step itself), else at the top-level `key` path,
         else at the top of the file; with `written`, at where those characters stand in the value at `key`."""
@@ -414,6 +461,7 @@ def parse_routine(located: Located) -> Routine:
     if routine.safety_spoken:
         key = ("safety", "say") if isinstance(routine.safety, Safety) else ("safety",)
         _check_placeholders(routine, None, key, routine.safety_spoken, in_sides=False, has_hold=False)
+    _check_commands(routine)
     _check_steps(routine, routine.steps, in_sides=False)
     return routine
 
@@ -474,6 +522,20 @@ def _check_volume(routine: Routine, volume: float | None, step: _Step | None) ->
             step,
             key=("voice", "volume"),
         )
+
+
+def _check_commands(routine: Routine) -> None:
+    """Each phrase gives one command: heard, it must mean one thing."""
+    seen: dict[str, str] = {}
+    for command, phrases in routine.words.commands:
+        for index, phrase in enumerate(phrases):
+            if phrase in seen:
+                other = "twice" if seen[phrase] == command else f"for both `{seen[phrase]}` and `{command}`"
+                raise routine.error(
+                    f"the command words '{phrase}' are given {other}; each phrase may mean one command",
+                    key=("words", "commands", command, index),
+                )
+            seen[phrase] = command
 
 
 def _check_steps(routine: Routine, steps: list[Any], *, in_sides: bool) -> None:

@@ -6,7 +6,8 @@ names from COMMANDS, on a thread of its own; the Player is thread-safe.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from voiceguide.live.player import Player
@@ -24,9 +25,25 @@ COMMANDS: dict[str, Callable[[Player], None]] = {
 """Everything an input can ask of a session, by name: each input maps its own events to these."""
 
 
+@dataclass(frozen=True)
+class InputSettings:
+    """What the command line asks of the inputs, given whole to every input's factory, as black passes its
+    `Mode`: each input reads what concerns it, and a new setting is one new field, not a new signature."""
+
+    listen: bool = False
+    """`play --listen`: voice commands through the default microphone."""
+    wake: bool = False
+    """`play --listen --wake`: a command counts only after the wake word."""
+    phrases: Mapping[str, str] = field(default_factory=dict)
+    """Each spoken phrase and the command in COMMANDS it gives (the routine's `words: {commands: ...}`)."""
+    language: str = "en-us"
+    """The language of the routine's voice, in which its command words are said."""
+
+
 class Unavailable(Exception):
-    """An input that cannot work here and should say why, in one line (media keys with no session bus).
-    An input that is simply not wanted here (keys with no terminal) returns None instead."""
+    """An input that cannot work here (media keys with no session bus), or was asked for and cannot
+    (no microphone, an extra not installed): its message is said on one line, and the session plays on
+    with the other inputs. An input that is simply not wanted here (keys with no terminal) is None instead."""
 
 
 class Input(Protocol):

@@ -8,7 +8,7 @@ import select
 import threading
 from typing import Any
 
-from voiceguide.live.inputs.input import obey
+from voiceguide.live.inputs.input import InputSettings, obey
 from voiceguide.live.player import Player
 from voiceguide.support.environment import Environment
 
@@ -38,7 +38,7 @@ class Keys:
         self._thread: threading.Thread | None = None
 
     @classmethod
-    def on(cls, environment: Environment) -> Keys | None:
+    def on(cls, environment: Environment, settings: InputSettings) -> Keys | None:
         """The keys of the terminal stdin is; None if it is none (a pipe, a file, closed, or no termios, as on Windows)."""
         stdin = environment.stdin
         if stdin is None or not environment.stdin_is_terminal:

@@ -33,7 +33,7 @@ from jeepney import (
 from jeepney.bus_messages import message_bus
 from jeepney.io.threading import DBusConnection, DBusRouter, Proxy, open_dbus_connection
 
-from voiceguide.live.inputs.input import Unavailable, obey
+from voiceguide.live.inputs.input import InputSettings, Unavailable, obey
 from voiceguide.live.player import VOLUME_RANGE_DB, VOLUME_STEP_DB, Player, Status
 from voiceguide.support.environment import Environment
 from voiceguide.support.units import SAMPLE_RATE
@@ -168,7 +168,7 @@ class Mpris:
         self.name = BUS_NAME
 
     @classmethod
-    def on(cls, environment: Environment) -> Mpris | None:
+    def on(cls, environment: Environment, settings: InputSettings) -> Mpris | None:
         """Connected to the session bus; None off Linux (not supported yet there), Unavailable with no bus."""
         import sys
 
