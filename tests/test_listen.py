@@ -25,8 +25,8 @@ from speaking import clip_maker
 pytest.importorskip("pocketsphinx", reason="the listen extra is not installed: pip install 'voiceguide[listen]'")
 
 from voiceguide.audio import cues  # noqa: E402
-from voiceguide.live.inputs.voice import AGAIN_CUE, CUE_GAIN, HEARD_CUE  # noqa: E402
 from voiceguide.live.inputs.mpris import UNAVAILABLE  # noqa: E402
+from voiceguide.live.inputs.voice import AGAIN_CUE, CUE_GAIN, HEARD_CUE  # noqa: E402
 from voiceguide.live.listen.endpoint import FRAME, RATE, Endpointer  # noqa: E402
 from voiceguide.live.listen.gate import EchoGate  # noqa: E402
 from voiceguide.live.listen.recognizer import Heard, Listener, Recognizer, Setup  # noqa: E402
