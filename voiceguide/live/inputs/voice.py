@@ -216,7 +216,9 @@ class _NoCueStream(RuntimeError):
 class _CueStream:
     """A second, small output stream for the confirmations: it plays silence until a cue is given."""
 
-    PERIOD_MS = 20
+    PERIOD_MS = 100
+    """Its buffer: a confirmation may start a tenth of a second late, but a stream that plays silence
+    nearly all the time must never run dry on a busy machine (at 20 ms it did, about once a minute)."""
 
     def __init__(self, gate: EchoGate) -> None:
         import miniaudio
