@@ -11,6 +11,7 @@ import os
 import random
 import signal
 import subprocess
+import sys
 import time
 import wave
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 from running import fingerprint, finished, start_voiceguide
 
+from voiceguide.support import interruptions
 from voiceguide.support.interruptions import held
 
 ROUTINE = """
@@ -183,3 +185,98 @@ def test_a_speech_cache_that_is_a_file_says_where_to_put_another(tmp_path, routi
     assert code == 1
     assert stderr.startswith(f"voiceguide: cannot write the speech cache in '{tmp_path / where}'")
     assert "VOICEGUIDE_CACHE_DIR" in stderr and stderr.count("\n") == 1
+
+
+CHILD = """
+import os, sys, time, weakref
+from voiceguide.__main__ import main
+cli = sys.modules["voiceguide.cli.app"] if "voiceguide.cli.app" in sys.modules else __import__("importlib").import_module("voiceguide.cli.app")
+
+def wait_for_the_signal():
+    print("ready", flush=True)
+    while not os.path.exists(sys.argv[1]):  # the test writes it once the signal is sent
+        pass
+
+def rest_of_the_command():
+    for _ in range(100):
+        time.sleep(0.05)
+
+{command}
+
+cli.app = command
+main()
+print("the interruption was lost", file=sys.stderr)
+"""
+
+IN_A_CALLBACK = """
+class Thing:
+    pass
+
+def command():
+    thing = Thing()
+    reference = weakref.ref(thing, lambda reference: wait_for_the_signal())
+    del thing  # the callback runs now, as the import system's ran when Python dropped a module lock
+    rest_of_the_command()
+"""
+
+IN_SET_NAME = """
+class Slow:
+    def __set_name__(self, owner, name):
+        wait_for_the_signal()
+
+def command():
+    class Made:  # as dataclasses, pydantic and functools.cached_property make classes, at import
+        attribute = Slow()
+    rest_of_the_command()
+"""
+
+
+@pytest.mark.parametrize("command", [IN_A_CALLBACK, IN_SET_NAME], ids=["weakref-callback", "set-name"])
+def test_an_interruption_where_python_would_lose_or_change_it_still_ends_the_program(tmp_path, command):
+    """Once, about one interrupted start in 150 went on as if nothing had happened, after
+    "Exception ignored in: <function _get_module_lock.<locals>.cb>": the KeyboardInterrupt was raised
+    in a weakref callback, where Python can only print it. In __set_name__, Python 3.11 turned it into
+    a RuntimeError and a traceback."""
+    sent = tmp_path / "sent"
+    process = subprocess.Popen(
+        [sys.executable, "-c", CHILD.format(command=command), str(sent)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert process.stdout.readline() == "ready\n"
+    process.send_signal(signal.SIGTERM)
+    sent.touch()
+    code, stderr = finished(process)
+
+    assert (code, stderr) == (130, "voiceguide: interrupted\n")
+
+
+def test_an_interruption_in_the_import_systems_own_code_is_sent_again_for_outside_it():
+    """Raised between `_imp.acquire_lock()` and its `try:` in the import system's weakref callback, a
+    KeyboardInterrupt left the global import lock taken: the next import on another thread waited for
+    ever, and an interrupted export hung past 120 s."""
+    frames = []
+
+    class Spy:
+        def find_spec(self, name, path, target=None):
+            frames.append(sys._getframe(1))  # the import system's own frame that asks the finders
+            return None
+
+    sys.meta_path.insert(0, Spy())
+    try:
+        with pytest.raises(ImportError):
+            import voiceguide_no_such_module  # noqa: F401
+    finally:
+        sys.meta_path.pop(0)
+    assert frames[0].f_code.co_filename.startswith("<frozen importlib.")
+
+    arrived = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: arrived.append(frame))
+    try:
+        interruptions.interrupt(signal.SIGTERM, frames[0])  # no KeyboardInterrupt there...
+        while not arrived:
+            time.sleep(0.01)  # ...but the signal again, a moment later, answered here
+        assert arrived[0].f_code.co_filename == __file__
+        with pytest.raises(KeyboardInterrupt):
+            interruptions.interrupt(signal.SIGTERM, sys._getframe())
+    finally:
+        signal.signal(signal.SIGTERM, previous)

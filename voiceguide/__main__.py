@@ -1,24 +1,26 @@
 """The program's entry, as `voiceguide` and as `python -m voiceguide`: the process-wide policy lives here.
 
-Ctrl-C and SIGTERM are answered from the first moment: on a busy machine the
-command line's imports take a noticeable time, and an interruption then must end
-like one during the work (a message and exit 130), never in a traceback. Freed
-memory is kept for reuse from the start too (see support.memory). Nothing below
-this module changes signal handlers for good, redirects file descriptors or
-reads the process's environment except through voiceguide.cli.
+Ctrl-C and SIGTERM are answered from the first moment, before the command line is imported:
+on a busy machine the command line's imports take a noticeable time, and an interruption
+then must end like one during the work (a message and exit 130), never in a traceback,
+and never be lost (see interruptions.interrupt). Freed memory is kept for reuse from the
+start too (see support.memory). Nothing below this module changes signal handlers for
+good, redirects file descriptors or reads the process's environment except through
+voiceguide.cli.
 """
 
 import signal
 import sys
-from types import FrameType
 
-from voiceguide.support import interruptions, memory
+from voiceguide.support import interruptions
 
 
 def main() -> None:
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-    memory.keep_freed_memory()
     try:
+        interruptions.answer_signals()
+        from voiceguide.support import memory
+
+        memory.keep_freed_memory()
         from voiceguide.cli.app import app
 
         app()
@@ -27,10 +29,6 @@ def main() -> None:
         sys.exit(interruptions.EXIT_CODE)
     finally:
         _ignore_interruptions_from_now()
-
-
-def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 def _ignore_interruptions_from_now() -> None:

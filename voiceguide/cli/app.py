@@ -89,9 +89,11 @@ class _Commands(TyperGroup):
             return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx: Any) -> Any:
-        from voiceguide.cli.environment import from_process
+        with _reported(ctx.obj.stderr if isinstance(ctx.obj, Environment) else sys.stderr):
+            # reading the process imports platformdirs: a Ctrl-C then is typer's, which exits 130 without a word
+            from voiceguide.cli.environment import from_process
 
-        environment = ctx.obj if isinstance(ctx.obj, Environment) else from_process()
+            environment = ctx.obj if isinstance(ctx.obj, Environment) else from_process()
         with _reported(environment.stderr), interruptions.until_done() as done:
             ctx.obj = Run(environment, done)
             return super().invoke(ctx)
