@@ -168,6 +168,7 @@ class VoiceCommands:
         sounds = _Sounds(player.timeline)
         before = player.status()
         then = moved_at = time.monotonic()
+        self.gate.sounded(then - 60.0, then)  # what the guide said before anyone watched is not known: as if it spoke
         while not self._stopping.wait(POLL):
             status = player.status()
             now = time.monotonic()
