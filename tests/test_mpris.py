@@ -229,18 +229,20 @@ def test_a_second_session_at_once_takes_a_name_of_its_own(session: Session, bus:
     first, second = Published(session, bus, []), Published(session, bus, [])
     first.player.start()
     second.player.start()
-    with listening(first.player, first.environment, first.notes.append):
+    with listening(first.player, first.environment, first.notes.append) as working:
         with listening(second.player, second.environment, second.notes.append):
             names = subprocess.run(["playerctl", "--list-all"], env=headset.env, capture_output=True, text=True).stdout
+    assert working == {"mpris"}  # no terminal for keys, no --listen for the microphone
     assert sorted(names.split()) == ["voiceguide", f"voiceguide.instance{os.getpid()}"]
 
 
 def test_with_no_session_bus_one_line_says_so_and_the_session_plays_on(session: Session) -> None:
     live = Published(session, None, [])
     live.player.start()
-    with listening(live.player, live.environment, live.notes.append):
+    with listening(live.player, live.environment, live.notes.append) as working:
         live.speaker.play(SECOND)
     assert live.notes == [UNAVAILABLE]
+    assert working == set()
     assert live.player.status().position == SECOND
 
 

@@ -18,7 +18,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from voiceguide.cli.app import app
-from voiceguide.live.console import screen
+from voiceguide.live.console import screen, waiting_line
+from voiceguide.live.inputs import InputSettings
 from voiceguide.live.player import FADE, PAUSE_CUE, WAIT_REMINDER_EVERY, Player, Status, narrator
 from voiceguide.live.speakers.memory import MemorySpeaker
 from voiceguide.render import Renderer
@@ -215,3 +216,13 @@ def test_the_screen_says_the_session_is_waiting_and_how_to_go_on() -> None:
     console = Console(width=100, record=True, file=io.StringIO())
     console.print(screen(status, "Finding the point"))
     assert "Finding the point  (waiting — press space or play to go on)" in console.export_text()
+
+    console.print(screen(status, "Finding the point", waiting_line("continue")))
+    assert "Finding the point  (waiting — press space or play, or say “continue”, to go on)" in console.export_text()
+
+
+def test_the_words_that_go_on_are_the_routines_own_and_follow_the_wake_word() -> None:
+    german = {"pause": "pause", "weiter": "resume", "fortsetzen": "resume"}
+    assert InputSettings(listen=True, phrases=german).said_to_go_on() == "weiter"
+    assert InputSettings(listen=True, wake=True, phrases=german).said_to_go_on() == "hey jarvis, weiter"
+    assert InputSettings(listen=False, phrases=german).said_to_go_on() is None

@@ -277,7 +277,7 @@ def _play(
     run: Run, session: Session, speaker: Speaker, start: int, ahead: SpeechAhead, settings: InputSettings
 ) -> None:
     from voiceguide.cli.quiet import quiet_stderr
-    from voiceguide.live.console import follow
+    from voiceguide.live.console import follow, waiting_line
     from voiceguide.live.inputs import listening
     from voiceguide.live.player import Player, narrator
     from voiceguide.render import Renderer
@@ -286,8 +286,9 @@ def _play(
     live = Player(renderer, speaker, narrator(session))
     ahead.play_into(live, renderer.correction)
     live.start(start)
-    with listening(live, run.environment, run.note, settings, quietly=quiet_stderr):  # keys, media keys, voice
-        follow(live, session.routine.title, run.environment, run.say)
+    with listening(live, run.environment, run.note, settings, quietly=quiet_stderr) as working:  # keys, media keys, voice
+        waiting = waiting_line(settings.said_to_go_on() if "voice" in working else None)
+        follow(live, session.routine.title, run.environment, run.say, waiting)
 
 
 @app.command()

@@ -22,23 +22,31 @@ from voiceguide.support.units import clock
 
 WAITING = "waiting — press space or play to go on"
 """What the screen says while a step waits for the listener."""
+
+
+def waiting_line(spoken: str | None) -> str:
+    """What the screen says while a step waits: with voice commands on, also the words that go on."""
+    return f"waiting — press space or play, or say “{spoken}”, to go on" if spoken else WAITING
+
 LOOK_EVERY = 0.1
 """Seconds between looks at the player; the session keeps its own time."""
 
 
-def follow(player: Player, title: str, environment: Environment, say: Callable[[str], None]) -> None:
+def follow(
+    player: Player, title: str, environment: Environment, say: Callable[[str], None], waiting: str = WAITING
+) -> None:
     """Show the session until it is over: a screen on a terminal, else one line per section, written by `say`
     (the command line's, which knows what a full disk or a closed pipe means)."""
     if environment.stdout_is_terminal:
-        _screen(player, title, Console(file=environment.stdout, force_terminal=True))
+        _screen(player, title, waiting, Console(file=environment.stdout, force_terminal=True))
     else:
         _lines(player, say)
 
 
-def _screen(player: Player, title: str, console: Console) -> None:
-    with Live(screen(player.status(), title), console=console, auto_refresh=False) as live:
+def _screen(player: Player, title: str, waiting: str, console: Console) -> None:
+    with Live(screen(player.status(), title, waiting), console=console, auto_refresh=False) as live:
         while not player.wait(LOOK_EVERY):
-            live.update(screen(player.status(), title), refresh=True)
+            live.update(screen(player.status(), title, waiting), refresh=True)
 
 
 def _lines(player: Player, say: Callable[[str], None]) -> None:
@@ -54,9 +62,9 @@ def _lines(player: Player, say: Callable[[str], None]) -> None:
         player.wait(LOOK_EVERY)
 
 
-def screen(status: Status, title: str) -> RenderableType:
+def screen(status: Status, title: str, waiting: str = WAITING) -> RenderableType:
     """The session at a glance: section, words, times left, a progress bar, the keys."""
-    state = "paused" if status.paused else WAITING if status.waiting else "playing"
+    state = "paused" if status.paused else waiting if status.waiting else "playing"
     volume = f" · volume {status.volume_db:+.0f} dB" if status.volume_db else ""
     times = f"session {clock(status.duration - status.position)} left{volume}"
     if status.hold_left is not None:

@@ -40,21 +40,24 @@ def listening(
     note: Callable[[str], None],
     settings: InputSettings = InputSettings(),
     quietly: Callable[[], ContextManager[object]] = contextlib.nullcontext,
-) -> Iterator[None]:
+) -> Iterator[frozenset[str]]:
     """Inside the block, every input that can work here gives `player` commands; each is stopped however it ends.
+    The block is given the names (in INPUTS) of the inputs that started.
 
     An input that cannot work says why through `note`, once, and the session plays on without it.
     `quietly` surrounds opening and starting each input: the command line silences the
     chatter of C libraries there (ALSA's, while a microphone is looked for).
     """
+    working = set()
     with contextlib.ExitStack() as started:
-        for open_input in INPUTS.values():
+        for name, open_input in INPUTS.items():
             try:
                 with quietly():
                     source = open_input(environment, settings)
                     if source is not None:
                         started.callback(source.stop)  # first: what start changes is put back even if it is cut short
                         source.start(player)
+                        working.add(name)
             except Unavailable as reason:
                 note(str(reason))
-        yield
+        yield frozenset(working)

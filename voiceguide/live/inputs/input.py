@@ -39,6 +39,16 @@ class InputSettings:
     language: str = "en-us"
     """The language of the routine's voice, in which its command words are said."""
 
+    def said_to_go_on(self) -> str | None:
+        """The words that end a wait by voice, for the screen: the first "resume" phrase (after the wake word
+        with `wake`), or None when voice commands are not asked for."""
+        from voiceguide.live.listen.recognizer import WAKE_WORD
+
+        phrase = next((phrase for phrase, command in self.phrases.items() if command == "resume"), None)
+        if not self.listen or phrase is None:
+            return None
+        return f"{WAKE_WORD}, {phrase}" if self.wake else phrase
+
 
 class Unavailable(Exception):
     """An input that cannot work here (media keys with no session bus), or was asked for and cannot
