@@ -15,9 +15,10 @@ timeline. Reported:
 - latency, end of word to action: the microphone fed in real time, 20 ms at a time, and
   the wall time from the block holding the word's last sample to the command's arrival
   (the capture device's own 20 ms buffer comes on top);
-- playback: `voiceguide play headache --minutes M --listen` on a private PulseAudio
+- playback: `voiceguide play headache-quick --listen` (its 4:35) on a private PulseAudio
   (tests/sound_server.py) whose default source hears the session at -10 dB, against the
-  same play without --listen: the sound server's count of underruns in each.
+  same play without --listen: the sound server's count of underruns in each (a stream that
+  was playing and ran dry; a stream's start is not one).
 
     .venv/bin/python benchmarks/listen.py             # about 20 minutes with a warm speech cache
     .venv/bin/python benchmarks/listen.py --quick     # two routines and fewer voices
@@ -233,7 +234,7 @@ def latency(voices: Voices) -> list[float]:
     return out
 
 
-def underruns(minutes: float, listen: bool) -> tuple[int, int]:
+def underruns(routine: str, listen: bool) -> tuple[int, int]:
     """(underruns, exit status) of a real play into a private sound server, the guide leaking into its microphone."""
     sys.path.insert(0, str(REPO / "tests"))
     from sound_server import SoundServer
@@ -243,7 +244,7 @@ def underruns(minutes: float, listen: bool) -> tuple[int, int]:
         server.start()
         try:
             server.leak_into_microphone(-10.0)
-            command = [sys.executable, "-m", "voiceguide", "play", "headache", "--minutes", str(minutes)]
+            command = [sys.executable, "-m", "voiceguide", "play", routine]
             run = subprocess.run(command + (["--listen"] if listen else []), env=server.environ(),
                                  stdin=subprocess.DEVNULL, capture_output=True, text=True)
         finally:
@@ -254,7 +255,7 @@ def underruns(minutes: float, listen: bool) -> tuple[int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="two routines and fewer voices")
-    parser.add_argument("--minutes", type=float, default=5.0, help="length of the played sessions for underruns")
+    parser.add_argument("--played", default="headache-quick", help="the routine played live for underruns")
     args = parser.parse_args()
     voices = Voices(args.quick)
     print(f"voices: {', '.join(voices.names)}")
@@ -281,8 +282,8 @@ def main() -> None:
     print(f"latency, end of word to command (quiet-room, {len(delays)} commands): median {statistics.median(delays):.2f} s,"
           f" max {max(delays):.2f} s", flush=True)
     for listen in (False, True):
-        count, status = underruns(args.minutes, listen)
-        print(f"playback underruns, play headache --minutes {args.minutes:g}{' --listen' if listen else ''}: {count}"
+        count, status = underruns(args.played, listen)
+        print(f"playback underruns, play {args.played}{' --listen' if listen else ''}: {count}"
               f" (exit {status})")
 
 

@@ -111,8 +111,13 @@ class SoundServer:
         return {**os.environ, **self.env}
 
     def underruns(self) -> int:
-        """How often a stream ran dry (a gap or a skip in what it played); counted with log_underruns."""
-        return (self.folder / "pulseaudio.log").read_text(errors="replace").count("end of underrun")
+        """How often a stream that was playing ran dry (a gap in what it played); counted with log_underruns.
+
+        PulseAudio logs that as "Implicit underrun of 'NAME'" (or "Actual ..."). Its "end of underrun"
+        lines are not counted: every new stream starts out "in underrun" until its first data arrives,
+        so they count streams opened, not gaps heard.
+        """
+        return (self.folder / "pulseaudio.log").read_text(errors="replace").count(" underrun of '")
 
     def say_into_microphone(self, samples: np.ndarray) -> None:
         """Play 44.1 kHz float samples into the microphone's sink; returns once they have been played."""
