@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Generator
 from typing import Any
 
+from voiceguide.live.devices import opened
 from voiceguide.live.inputs.input import InputSettings, Unavailable, obey
 from voiceguide.live.listen.gate import TONE_MARGIN, EchoGate, sounding
 from voiceguide.live.player import PAUSE_CUE, Player
@@ -211,7 +212,9 @@ class _Sounds:
 
 
 class _NoCueStream(RuntimeError):
-    pass
+    @classmethod
+    def because(cls, reason: str) -> _NoCueStream:
+        return cls(f"no sound device for the confirmations ({reason})")
 
 
 class _CueStream:
@@ -229,19 +232,14 @@ class _CueStream:
         self._queue: deque[Any] = deque()
         self._until = 0.0
         """The time.monotonic() by which what was given has been played."""
+        self._device = opened("playback", SAMPLE_RATE, self.PERIOD_MS, _NoCueStream.because, "voiceguide listening")
+        pull = self._pull()
+        next(pull)
         try:
-            self._device = miniaudio.PlaybackDevice(
-                output_format=miniaudio.SampleFormat.FLOAT32,
-                nchannels=1,
-                sample_rate=SAMPLE_RATE,
-                buffersize_msec=self.PERIOD_MS,
-                app_name="voiceguide listening",
-            )
-            pull = self._pull()
-            next(pull)
             self._device.start(pull)
         except miniaudio.MiniaudioError as exc:
-            raise _NoCueStream(f"no sound device for the confirmations ({exc})") from None
+            self._device.close()
+            raise _NoCueStream.because(str(exc)) from None
 
     def play(self, name: str, gain: float) -> None:
         import numpy as np

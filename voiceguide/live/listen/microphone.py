@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Generator
 from typing import Any
 
+from voiceguide.live.devices import opened
 from voiceguide.live.listen.endpoint import RATE
 
 Deliver = Callable[[bytes, float], None]
@@ -20,23 +21,8 @@ class Microphone:
     PERIOD_MS = 20
 
     def __init__(self) -> None:
-        import miniaudio
-
-        try:
-            device = miniaudio.CaptureDevice(
-                input_format=miniaudio.SampleFormat.SIGNED16,
-                nchannels=1,
-                sample_rate=RATE,
-                buffersize_msec=self.PERIOD_MS,
-                app_name="voiceguide",
-            )
-        except miniaudio.MiniaudioError as exc:
-            raise NoMicrophone(str(exc) or "no capture device") from None
-        if device.backend == "Null":  # miniaudio's last resort: hears nothing, ever
-            device.close()
-            raise NoMicrophone("only miniaudio's null backend is available")
-        self._device = device
-        self.name = getattr(device, "name", "") or "the default microphone"
+        self._device = opened("capture", RATE, self.PERIOD_MS, NoMicrophone)
+        self.name = getattr(self._device, "name", "") or "the default microphone"
 
     def start(self, deliver: Deliver) -> None:
         import miniaudio

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Generator
 from typing import Any
 
+from voiceguide.live.devices import opened
 from voiceguide.live.speakers.speaker import Change, Done, Source, no_device
 from voiceguide.support.units import SAMPLE_RATE
 
@@ -24,22 +25,7 @@ class MiniaudioSpeaker:
     """Silence handed over after the end, so the last samples leave the device's buffer before it closes."""
 
     def __init__(self) -> None:
-        import miniaudio
-
-        try:
-            device = miniaudio.PlaybackDevice(
-                output_format=miniaudio.SampleFormat.FLOAT32,
-                nchannels=1,
-                sample_rate=SAMPLE_RATE,
-                buffersize_msec=self.PERIOD_MS,
-                app_name="voiceguide",
-            )
-        except miniaudio.MiniaudioError as exc:
-            raise no_device(exc) from None
-        if device.backend == "Null":  # miniaudio's last resort: plays into nothing
-            device.close()
-            raise no_device("only miniaudio's null backend is available")
-        self._device = device
+        self._device = opened("playback", SAMPLE_RATE, self.PERIOD_MS, no_device)
         self._lock = threading.Lock()
         """Held around each fill and its count, and around an interruption: one never cuts into the other."""
         self._handed = 0
