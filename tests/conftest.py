@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sound_server import SoundServer, SoundServerUnavailable
+from speaking import written
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -65,9 +65,4 @@ def user_voices() -> Path:
 def script(tmp_path: Path) -> Callable[[str], Path]:
     """Writes a routine script (dedented) to a file and returns its path."""
 
-    def write(text: str, name: str = "routine.yaml") -> Path:
-        path = tmp_path / name
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-        return path
-
-    return write
+    return lambda text, name="routine.yaml": written(tmp_path, text, name)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ import numpy as np
 import pytest
 from alignment import find
 from sound_server import AUDIBLE, SoundServer, SoundServerUnavailable
-from speaking import clip_maker
+from speaking import clip_maker, prepared, written
 
 pytest.importorskip("pocketsphinx", reason="the listen extra is not installed: pip install 'voiceguide[listen]'")
 
@@ -33,7 +32,7 @@ from voiceguide.live.listen.recognizer import Heard, Listener, Recognizer, Setup
 from voiceguide.live.player import narrator  # noqa: E402
 from voiceguide.render import Renderer  # noqa: E402
 from voiceguide.script.routine import Commands, Utterance, load_routine  # noqa: E402
-from voiceguide.session import Options, Session, prepare  # noqa: E402
+from voiceguide.session import Session  # noqa: E402
 from voiceguide.support.units import SAMPLE_RATE  # noqa: E402
 
 PIPER = "piper:en_US-joe-medium"
@@ -201,7 +200,7 @@ def test_a_german_routine_takes_german_commands() -> None:
 
 
 def test_the_guide_s_own_words_would_be_obeyed_without_the_gate_and_are_not_with_it(script) -> None:
-    session = prepare(load_routine(script(ECHO)), Options(), clip_maker())
+    session = prepared(script(ECHO))
     guide = Renderer(session).read(0, session.timeline.duration) * 10 ** (-10 / 20)  # leaking in at -10 dB
     heard = [h for h in recognized(to_16k(guide), Setup(tuple(ENGLISH))) if h.phrase in ENGLISH]
     assert {ENGLISH[h.phrase] for h in heard} >= {"pause", "stop", "next"}, "the guide says its commands"
@@ -242,9 +241,8 @@ def sound_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoundServ
 
 @pytest.fixture(scope="module")
 def palms(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Session]:
-    path = tmp_path_factory.mktemp("routine") / "palms.yaml"
-    path.write_text(textwrap.dedent(PALMS).lstrip(), encoding="utf-8")
-    return path, prepare(load_routine(path), Options(), clip_maker())
+    path = written(tmp_path_factory.mktemp("routine"), PALMS, "palms.yaml")
+    return path, prepared(path)
 
 
 NO_BUS = f"voiceguide: {UNAVAILABLE}"
@@ -384,9 +382,8 @@ def test_stop_said_once_asks_again_and_said_twice_ends_the_session(
 def test_the_guide_leaking_into_the_microphone_triggers_nothing(
     sound_server: SoundServer, tmp_path: Path
 ) -> None:
-    path = tmp_path / "echo.yaml"
-    path.write_text(textwrap.dedent(ECHO).lstrip(), encoding="utf-8")
-    session = prepare(load_routine(path), Options(), clip_maker())
+    path = written(tmp_path, ECHO, "echo.yaml")
+    session = prepared(path)
     rendered = Renderer(session).read(0, session.timeline.duration)
     server = SoundServer(tmp_path / "pulse", microphone=True)  # its own server: the loopback stays in it
     try:

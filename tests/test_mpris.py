@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,15 +18,14 @@ import numpy as np
 import pytest
 from alignment import find, similarity
 from sound_server import AUDIBLE, SoundServer
-from speaking import clip_maker
+from speaking import prepared, written
 
 from voiceguide.live.inputs import listening
 from voiceguide.live.inputs.mpris import BUS_NAME, PATH, UNAVAILABLE, volume_db
 from voiceguide.live.player import FADE, PAUSE_CUE, Player, narrator
 from voiceguide.live.speakers.memory import MemorySpeaker
 from voiceguide.render import Renderer
-from voiceguide.script.routine import load_routine
-from voiceguide.session import Options, Session, prepare
+from voiceguide.session import Session
 from voiceguide.support.environment import Environment
 from voiceguide.support.units import SAMPLE_RATE
 
@@ -65,14 +63,12 @@ def bus() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def routine_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("routine") / "two-palms.yaml"
-    path.write_text(textwrap.dedent(ROUTINE).lstrip(), encoding="utf-8")
-    return path
+    return written(tmp_path_factory.mktemp("routine"), ROUTINE, "two-palms.yaml")
 
 
 @pytest.fixture(scope="module")
 def session(routine_file: Path) -> Session:
-    return prepare(load_routine(routine_file), Options(), clip_maker())
+    return prepared(routine_file)
 
 
 class Headset:

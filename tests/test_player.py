@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import termios
-import textwrap
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,7 +24,7 @@ import pytest
 from alignment import find, ms, placed, similarity
 from rich.console import Console
 from sound_server import AUDIBLE, SoundServer
-from speaking import clip_maker
+from speaking import prepared, written
 
 from voiceguide.live.console import screen
 from voiceguide.live.inputs.mpris import UNAVAILABLE
@@ -61,14 +60,12 @@ SECOND = SAMPLE_RATE
 
 @pytest.fixture(scope="module")
 def routine_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("routine") / "two-palms.yaml"
-    path.write_text(textwrap.dedent(TWO_PALMS).lstrip(), encoding="utf-8")
-    return path
+    return written(tmp_path_factory.mktemp("routine"), TWO_PALMS, "two-palms.yaml")
 
 
 @pytest.fixture(scope="module")
 def session(routine_file: Path) -> Session:
-    return prepare(load_routine(routine_file), Options(), clip_maker())
+    return prepared(routine_file)
 
 
 @pytest.fixture(scope="module")

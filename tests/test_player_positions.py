@@ -9,12 +9,11 @@ device's buffer), the result is the same, sample for sample.
 from __future__ import annotations
 
 import shutil
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
-from speaking import clip_maker
+from speaking import prepared, written
 
 from voiceguide.live.inputs import COMMANDS, obey
 from voiceguide.live.inputs.keys import KEYS
@@ -31,7 +30,7 @@ from voiceguide.live.player import (
 )
 from voiceguide.live.speakers.memory import MemorySpeaker
 from voiceguide.render import Renderer
-from voiceguide.script.routine import Utterance, load_routine
+from voiceguide.script.routine import Utterance
 from voiceguide.session import Options, Session, prepare, relaid
 from voiceguide.speech.making import ClipMaker
 from voiceguide.speech.pace import estimated_length
@@ -67,9 +66,7 @@ either_speaker = pytest.mark.parametrize("ahead", [0, DEVICE_BUFFER], ids=["hand
 
 @pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
-    path = tmp_path_factory.mktemp("routine") / "hands.yaml"
-    path.write_text(textwrap.dedent(HANDS).lstrip(), encoding="utf-8")
-    return prepare(load_routine(path), Options(), clip_maker())
+    return prepared(written(tmp_path_factory.mktemp("routine"), HANDS, "hands.yaml"))
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import io
 import json
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
-from speaking import clip_maker
+from speaking import prepared, written
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -24,7 +23,7 @@ from voiceguide.live.player import FADE, PAUSE_CUE, WAIT_REMINDER_EVERY, Player,
 from voiceguide.live.speakers.memory import MemorySpeaker
 from voiceguide.render import Renderer
 from voiceguide.script.routine import load_routine
-from voiceguide.session import Options, Session, prepare
+from voiceguide.session import Options, Session
 from voiceguide.support.errors import ScriptError
 from voiceguide.support.units import SAMPLE_RATE, to_samples
 from voiceguide.timeline import READY_WAIT, Chapter, WaitEvent
@@ -46,15 +45,9 @@ SECOND = SAMPLE_RATE
 BLOCK = 1000
 
 
-def written(folder: Path, text: str, name: str = "finding.yaml") -> Path:
-    path = folder / name
-    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    return path
-
-
 @pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
-    return prepare(load_routine(written(tmp_path_factory.mktemp("routine"), FINDING)), Options(), clip_maker())
+    return prepared(written(tmp_path_factory.mktemp("routine"), FINDING, "finding.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +88,7 @@ def test_a_chapter_begins_right_after_each_wait_so_next_chapter_means_found_it(s
 
 
 def test_fitting_minutes_never_changes_a_wait(tmp_path: Path) -> None:
-    routine = load_routine(written(tmp_path, FINDING))
-    fitted = prepare(routine, Options(minutes=2), clip_maker())
+    fitted = prepared(written(tmp_path, FINDING), Options(minutes=2))
     assert [w.end - w.start for w in fitted.timeline.waits] == [4 * SECOND, to_samples(READY_WAIT)]
     assert fitted.timeline.duration == 2 * 60 * SECOND
 
