@@ -110,8 +110,11 @@ def number(form: str) -> Any:
 
 
 def yes_no(value: Any) -> Any:
-    """Where a yes/no or text goes (`release:`): `yes` or `off` without quotes is the yes/no, as it always was."""
-    return value.value if isinstance(value, Unquoted) and isinstance(value.value, bool) else value
+    """Where a yes/no or text goes (`release:`): `yes` or `off` without quotes is the yes/no, and so are 1
+    and 0, as they always were; any other number is text."""
+    if isinstance(value, Unquoted) and (isinstance(value.value, bool) or value.value in (0, 1)):
+        return bool(value.value)
+    return value
 
 
 def number_schema(schema: dict[str, Any], form: str) -> dict[str, Any]:
