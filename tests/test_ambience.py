@@ -125,7 +125,7 @@ def test_a_sleep_session_lands_on_its_own_quieter_level(script, tmp_path):
 def test_taper_belongs_to_the_whole_routine(script):
     with pytest.raises(ScriptError, match="`taper` shapes the whole session") as caught:
         load_routine(script("title: T\nsteps:\n  - say: Hi.\n    voice: {taper: {rate: 0.9}}\n"))
-    assert caught.value.line == 3
+    assert (caught.value.line, caught.value.column) == (4, 12)
 
 
 def test_an_unknown_ambience_names_the_ones_there_are(script):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from voiceguide.script.durations import parse_duration
+from voiceguide.script.schema import json_schema
 from voiceguide.script.routine import (
     BreatheStep,
     ChimeStep,
@@ -13,7 +14,6 @@ from voiceguide.script.routine import (
     SayStep,
     SectionStep,
     SidesStep,
-    json_schema,
     load_routine,
 )
 from voiceguide.support.errors import ScriptError
@@ -120,7 +120,7 @@ ERRORS = [
     ("steps:\n  - say: Hi\n", 1, 1, "missing required key `title`"),
     ("title: T\nsteps: []\n", 2, 8, "`steps` is empty"),
     ("title: T\nsteps:\n  - hello: 1\n", 3, 5, "a step needs one of: say, section"),
-    ("title: T\nsteps:\n  - say: no\n", 3, 10, "put it in quotes"),
+    ("title: T\nsteps:\n  - say: true\n", 3, 10, "put it in quotes if it is the word true or false"),
     ("title: T\nsteps:\n  - say: your {side} hand\n", 3, 15, "{side} is used outside a `sides:` block"),
     ("title: T\nsteps:\n  - say: x {name}\n", 3, 12, "unknown placeholder {name}"),
     ("title: T\nsteps:\n  - say: >\n      About {minute}\n      minutes.\n", 4, 13, "did you mean {minutes}?"),
@@ -130,11 +130,12 @@ ERRORS = [
     ("title: T\nsteps:\n  - say: x\n    hold: {for: 2m, min: 3m}\n", 4, 26, "`min` (180s) is longer than `for` (120s)"),
     ("title: T\nsteps:\n  - say: x\n    hold: {for: 2m, max: 1m}\n", 4, 26, "`max` (60s) is shorter than `for` (120s)"),
     ("title: T\nsteps:\n  - say: x\n    hold: {for: 2m, min: 3m, max: 1m}\n", 4, 26, "longer than `max` (60s); swap them"),
-    ("title: T\nsteps:\n  - say: x\n    hold: {for: 2m, min: 0}\n", 4, 26, "`min` needs a duration above zero"),
+    ("title: T\nsteps:\n  - say: x\n    hold: {for: 2m, min: 0}\n", 4, 26, "`min`: needs a duration above zero"),
     ("title: T\nsteps:\n  - say: x\n    hold: {for: soon}\n", 4, 17, "`for`: 'soon' is not a duration"),
     ("title: T\nsteps:\n  - say: x\n    hold: {min: 1m, max: 3m}\n", 4, 11, "missing required key `for`"),
     ("title: T\nsteps:\n  - say: x\n    hold: {for: 2m, mx: 3m}\n", 4, 21, "unknown key `mx`; did you mean `max`?"),
-    ("title: T\nvoice: {rate: fast}\nsteps:\n  - say: x\n", 2, 15, "`rate`: input should be a valid integer"),
+    ("title: T\nvoice: {rate: fast}\nsteps:\n  - say: x\n", 2, 15, "`rate`: 'fast' is not a number"),
+    ("title: T\nvoice: {rate: 150.5}\nsteps:\n  - say: x\n", 2, 15, "`rate`: input should be a valid integer"),
     ("title: T\nsteps:\n  - breathe: {in: 4s, out: 6s, cycls: 2}\n", 3, 32, "unknown key `cycls`; did you mean `cycles`?"),
     ("title: T\nsteps:\n  - sides: [a]\n    steps:\n      - say: x\n        holdd: 1\n", 6, 9, "did you mean `hold`?"),
     ("title: T\nchimes: {start: Big Bowl}\nsteps:\n  - say: x\n", 2, 17, "'Big Bowl' is not a cue: use a lowercase name"),
@@ -142,9 +143,20 @@ ERRORS = [
     ("title: T\nsteps:\n  - say: x\n    remind: {every: 3s, say: y}\n", 3, 5, "`remind` belongs to a hold"),
     ("title: T\nsteps:\n  - say: x\n    hold: 1m\n    countdown: 11\n", 3, 5, "countdown 11 needs 11 numbers"),
     ("title: T\nsteps:\n  - repeat: 1000\n    steps: [{say: x}]\n", 3, 13, "less than or equal to 100"),
-    ("title: T\nsteps:\n  - sides: [a, a]\n    steps: [{say: x}]\n", 3, 5, "each side may appear only once"),
+    ("title: T\nsteps:\n  - sides: [a, a]\n    steps: [{say: x}]\n", 3, 12, "each side may appear only once"),
     ("title: T\nsteps:\n  - sides: [a]\n    steps:\n      - sides: [b]\n        steps: [{say: x}]\n", 5, 9, "cannot be nested"),
-    ("title: T\nsteps:\n  - pause: 0\n", 3, 5, "a pause needs a duration above zero"),
+    ("title: T\nsteps:\n  - pause: 0\n", 3, 12, "`pause`: needs a duration above zero"),
+    ("title: T\nsteps:\n  - say: x\n    hold: ''\n", 4, 11, "'' is not a duration"),
+    ("title: T\nsteps:\n  - say: x\n    hold: 0s\n", 4, 11, "`hold`: needs a duration above zero"),
+    ("title: T\nsteps:\n  - say: x\n    hold: 010\n", 4, 11, "`010` reads as 8 in YAML 1.1 and as 10 in YAML 1.2 (editors); write 10"),
+    ("title: T\nsteps:\n  - say: x\n    hold: 1_000\n", 4, 11, "write 1000, or put it in quotes"),
+    ("title: T\nsteps:\n  - say: 2024-01-01\n", 3, 10, "reads as a date in YAML 1.1"),
+    ("title: T\nvoice: {rate: 2:30}\nsteps:\n  - say: x\n", 2, 15, "`rate`: '2:30' is not a number"),
+    ("title: T\nsteps:\n  - say: x\n    release: 'no'\n", 3, 5, "`release` belongs to a hold"),
+    ("title: T\nsteps:\n  - say: x\n    hold: 1m\n    countdown: 'yes'\n", 5, 16, "'yes' is not a number"),
+    ("title: T\nsteps:\n  - say: x\n    hold: .nan\n", 4, 11, "not NaN"),
+    ("title: T\nvoice: {volume: .nan}\nsteps:\n  - say: x\n", 2, 17, "NaN is no number"),
+    ("title: T\nsteps:\n  - say: x\n    voice: {taper: {rate: 0.9}}\n", 4, 12, "`taper` shapes the whole session"),
     ("title: T\nsteps:\n  - say: [x\n", 4, 1, "invalid YAML"),
     ("title: T\ntitle: U\nsteps:\n  - say: x\n", 2, 1, "'title' appears twice"),
     ("title: !!python/object:os.system x\nsteps:\n  - say: x\n", 1, 8, "tags such as !!python/object:os.system are not allowed"),

@@ -120,7 +120,7 @@ def test_an_exported_chapter_starts_where_each_wait_ends(tmp_path: Path, session
     ("step", "message"),
     [
         ("wait: soon", "4:11: `wait`: 'soon' is not a duration; write e.g. 90s, 1m30s, 2m, 1.5m or plain seconds, or `ready`"),
-        ("wait: 0s", "4:11: `wait: 0` waits for nothing"),
+        ("wait: 0s", "4:11: `wait`: 0 waits for nothing"),
         ("hold: 1m\n    wait: ready", "5:11: a step waits for the listener or holds, not both"),
     ],
 )

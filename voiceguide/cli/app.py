@@ -445,10 +445,11 @@ def voices(
 @app.command()
 def schema(ctx: typer.Context) -> None:
     """The JSON Schema of the routine script format, for editors."""
-    from voiceguide.script.routine import json_schema
+    from voiceguide.audio import cues
+    from voiceguide.script.schema import json_schema
 
     run: Run = ctx.obj
-    run.say(json.dumps(json_schema(), indent=2))
+    run.say(json.dumps(json_schema(cues.names(), cues.beds()), indent=2))
 
 
 def _prepare(run: Run, routine: Routine, options: Options, quietly: bool = False, ahead: bool = False) -> Session:

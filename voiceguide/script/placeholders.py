@@ -34,9 +34,20 @@ def uses(text: str, name: str) -> bool:
     return "{" + name + "}" in text
 
 
+def filled_in(where: str, *, in_sides: bool, has_hold: bool) -> tuple[str, ...]:
+    """The placeholders filled in a text at `where` ("step", "switch", "section" or "safety"): the safety
+    text and section titles are also shown as written, and only a step with a hold has a {hold}."""
+    if where == "safety":
+        return ()
+    return (("side",) if in_sides else ()) + (("minutes",) if where != "section" else ()) + (
+        ("hold",) if where == "step" and has_hold else ()
+    )
+
+
 def problem(name: str, *, where: str, in_sides: bool, has_hold: bool) -> str | None:
-    """What is wrong with `{name}` where it stands (`where`: "step", "switch", "section" or "safety"),
-    or None when it will be filled there."""
+    """What is wrong with `{name}` where it stands (see `filled_in`), or None when it will be filled there."""
+    if name in filled_in(where, in_sides=in_sides, has_hold=has_hold):
+        return None
     if name not in NAMES:
         close = difflib.get_close_matches(name.strip().lower(), NAMES, n=1)
         hint = f"did you mean {{{close[0]}}}? " if close else ""
@@ -44,15 +55,13 @@ def problem(name: str, *, where: str, in_sides: bool, has_hold: bool) -> str | N
             f"unknown placeholder {{{name}}}; {hint}spoken lines can hold {{minutes}} (the session's length), "
             "{hold} (this step's hold) and {side} (inside `sides:`)"
         )
-    if name == "side" and not in_sides:
+    if name == "side":
         return "{side} is used outside a `sides:` block; put this step inside one"
-    if where == "section" and name != "side":
+    if where == "section":
         return f"a section title is not spoken, so {{{name}}} is not filled in it; say the length in a step"
     if where == "safety":
         return f"the safety text is also shown as written, so {{{name}}} is not filled in it; say the length in a step"
-    if name == "hold" and not has_hold:
-        return "{hold} is the length of this step's own hold, and this step has none; add `hold:` or write the length"
-    return None
+    return "{hold} is the length of this step's own hold, and this step has none; add `hold:` or write the length"
 
 
 def filled(text: str, *, side: str | None = None, minutes: int | None = None, hold: int | None = None) -> str:

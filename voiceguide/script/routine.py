@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Union
@@ -27,39 +26,56 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from voiceguide.script import placeholders
-from voiceguide.script.durations import EXAMPLES, PATTERN, parse_duration
+from voiceguide.script import durations, placeholders, scalars
 from voiceguide.script.pronounce import mentions
 from voiceguide.script.source import Located, load_file
+from voiceguide.script.texts import (
+    Bed,
+    Cue,
+    FullText,
+    Name,
+    Prose,
+    SHARED,
+    SafetyWords,
+    SectionTitle,
+    Signal,
+    StepWords,
+    SwitchWords,
+    Text,
+    VoiceName,
+    command_phrase,
+    no_hold_words,
+)
 from voiceguide.support.errors import ScriptError
 
-MAX_TEXT = 1000
-"""Characters in one spoken text; a paragraph is plenty for an instruction."""
 MIN_VOLUME = 0.02
 """The quietest volume, taper included, at which the speech engine still makes a sound (espeak-ng says nothing at 0.01)."""
 
-Duration = Annotated[
-    float,
-    BeforeValidator(parse_duration),
-    WithJsonSchema(
-        {
-            "anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": PATTERN}],
-            "description": f"seconds, or text such as {EXAMPLES}",
-        }
-    ),
+Duration = Annotated[float, BeforeValidator(durations.parse_duration), WithJsonSchema(durations.json_schema())]
+PositiveDuration = Annotated[
+    float, BeforeValidator(durations.parse_positive_duration), WithJsonSchema(durations.json_schema(positive=True))
 ]
+"""A time that must pass: a hold, a pause of its own, a breath, the time between reminders, a wait."""
+AS_INTEGER = BeforeValidator(scalars.number(scalars.INTEGER))
+AS_REAL = BeforeValidator(scalars.number(scalars.REAL))
+"""Numbers as a script writes them: also in quotes, and yes/no as 1/0 (see scalars.number). Each number field
+is `Annotated[int, Field(bounds), AS_INTEGER]`: bounds before the reader, so that the schema states them."""
+
 READY = "ready"
 """`wait: ready`: wait for the listener with no limit."""
 
 
 def _wait_for(value: object) -> float | str:
-    """`ready`, or a duration: how long a step waits for the listener before going on by itself."""
+    """`ready`, or a duration above zero: how long a step waits for the listener before going on by itself."""
     if isinstance(value, str) and value.strip().casefold() == READY:
         return READY
     try:
-        return parse_duration(value)
+        seconds = durations.parse_duration(value)
     except ValueError as exc:
         raise ValueError(f"{exc}, or `ready` to wait with no limit") from None
+    if seconds == 0:
+        raise ValueError("0 waits for nothing; give it a duration above zero, or `ready`")
+    return seconds
 
 
 WaitFor = Annotated[
@@ -68,44 +84,11 @@ WaitFor = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "number", "exclusiveMinimum": 0},
-                {"type": "string", "pattern": PATTERN},
-                {"const": READY},
+                *durations.json_schema(positive=True)["anyOf"],
+                {"type": "string", "pattern": f"^{scalars.SPACE}[rR][eE][aA][dD][yY]{scalars.SPACE}$"},
             ],
-            "description": f"seconds, text such as {EXAMPLES}, or `ready` to wait with no limit",
+            "description": f"seconds, text such as {durations.EXAMPLES}, or `ready` to wait with no limit",
         }
-    ),
-]
-
-
-def _plain(text: str) -> str:
-    """Refuse control characters: espeak reads \x01 as the start of an embedded command (speed, pitch...),
-    and `show` would hand ESC sequences (clear screen, window title, clipboard writes) to the terminal."""
-    for index, char in enumerate(text):
-        if unicodedata.category(char) == "Cc" and char not in "\t\n\r":
-            raise ValueError(f"the text holds a control character (U+{ord(char):04X}) at position {index + 1}; remove it")
-    return text
-
-
-def _speakable(text: str) -> str:
-    """Plain text with something to say: a line of spaces, dots or invisible characters would be
-    spoken as nothing, and engines wait on an empty phrase until they time out."""
-    _plain(text)
-    if not any(unicodedata.category(char)[0] in "LN" for char in text):
-        raise ValueError(f"{text[:20]!r} has nothing to say (no letters or digits); write the words")
-    return text
-
-
-Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_speakable)]
-"""Words that are spoken (or shown as a title)."""
-Prose = Annotated[str, Field(max_length=10 * MAX_TEXT), AfterValidator(_plain)]
-"""Text that is shown and written into files, never spoken: a description, the full safety text."""
-CueName = Annotated[
-    str,
-    Field(
-        pattern=r"^([a-z0-9][a-z0-9_-]*|[^\x00-\x1f]+\.([wW][aA][vV]|[mM][pP]3|[oO][gG][gG]|[oO][pP][uU][sS]|[fF][lL][aA][cC]|[mM]4[aA]))$",
-        max_length=200,
-        description="a built-in cue (bowl, soft; rain, brown for ambience), `none`, or a sound file beside the script",
     ),
 ]
 
@@ -145,47 +128,51 @@ class Taper(_Model):
     (Knowlton & Larkin 2006).
     """
 
-    rate: float = Field(1.0, ge=0.5, le=1.0, description="speaking rate by the end, as a fraction of the start")
-    volume: float = Field(1.0, ge=0.2, le=1.0, description="volume by the end, as a fraction of the start")
+    rate: Annotated[float, Field(ge=0.5, le=1.0), AS_REAL] = Field(
+        1.0, description="speaking rate by the end, as a fraction of the start"
+    )
+    volume: Annotated[float, Field(ge=0.2, le=1.0), AS_REAL] = Field(
+        1.0, description="volume by the end, as a fraction of the start"
+    )
 
 
 class Voice(_Model):
     """How the words are spoken; any field left out keeps the routine's (or engine's) default."""
 
-    voice: str | None = Field(
-        None, min_length=1, max_length=100, description="engine voice: an id, name or language (see `voiceguide voices`)"
+    voice: VoiceName | None = Field(None, description="engine voice: an id, name or language (see `voiceguide voices`)")
+    rate: Annotated[int, Field(ge=60, le=400), AS_INTEGER] | None = Field(None, description="words per minute")
+    volume: Annotated[float, Field(gt=0.0, le=1.0, json_schema_extra={"minimum": MIN_VOLUME}), AS_REAL] | None = Field(
+        None, description=f"{MIN_VOLUME} to 1, taper included"
     )
-    rate: int | None = Field(None, ge=60, le=400, description="words per minute")
-    volume: float | None = Field(None, gt=0.0, le=1.0)
     taper: Taper | None = Field(None, description="routine level only: slow and soften the voice through the session")
 
 
 class Ambience(_Model):
     """A sound bed under the whole session (see audio_cues/ambience), lowered while words are spoken."""
 
-    sound: CueName
-    volume: float = Field(0.5, gt=0.0, le=1.0, description="1.0 sits 20 LU under the speech; 0.5 is 6 dB quieter")
+    sound: Bed
+    volume: Annotated[float, Field(gt=0.0, le=1.0), AS_REAL] = Field(0.5, description="1.0 sits 20 LU under the speech; 0.5 is 6 dB quieter")
 
 
 class Remind(_Model):
-    every: Duration = Field(description="time between reminders, counted from the start of the hold")
-    say: Text
+    every: PositiveDuration = Field(description="time between reminders, counted from the start of the hold")
+    say: StepWords
 
 
 class Safety(_Model):
     """A short form that is spoken at the start, and the full text that `show` prints."""
 
-    say: Text
-    text: Annotated[Prose, Field(min_length=1)]
+    say: SafetyWords
+    text: FullText
 
 
 class Chimes(_Model):
     """Which cue marks what; `none` silences one."""
 
-    start: CueName = "bowl"
-    section: CueName = Field("soft", description="plays as each section (chapter) begins")
-    step: CueName = Field("soft", description="plays as each hold ends")
-    end: CueName = "bowl"
+    start: Signal = "bowl"
+    section: Signal = Field("soft", description="plays as each section (chapter) begins")
+    step: Signal = Field("soft", description="plays as each hold ends")
+    end: Signal = "bowl"
 
 
 class BreatheWords(_Model):
@@ -194,29 +181,20 @@ class BreatheWords(_Model):
     out: Text = "And out."
 
 
-def _command_phrase(text: str) -> str:
-    """A spoken command: a few words of letters, said the same in any case."""
-    words = text.casefold().replace("-", " ").split()
-    if not words or any(not all(c.isalpha() or c == "'" for c in word) for word in words):
-        raise ValueError(f"'{text}' is not a spoken command: use words of letters only, e.g. weiter")
-    if len(words) > 4:
-        raise ValueError(f"'{text}' is too long for a command: at most four words")
-    return " ".join(words)
-
-
 def _one_or_more(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+_PHRASE = {SHARED: "Phrase"}
 CommandPhrases = Annotated[
-    list[Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_command_phrase)]],
+    list[Annotated[str, Field(min_length=1, max_length=60), AfterValidator(command_phrase)]],
     BeforeValidator(_one_or_more),
     Field(min_length=1, max_length=8),
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "string", "minLength": 1, "maxLength": 60},
-                {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 60}, "minItems": 1, "maxItems": 8},
+                _PHRASE,
+                {"type": "array", "items": _PHRASE, "minItems": 1, "maxItems": 8},
             ],
             "description": "a phrase, or a list of phrases that mean the same command",
         }
@@ -258,9 +236,13 @@ class Words(_Model):
 class HoldRange(_Model):
     """A hold's length and how far `--minutes` may take it: from `min` up to `for` and on to `max`."""
 
-    for_: Duration = Field(alias="for", description="the hold's length when the session plays as written")
-    min: Duration | None = Field(None, description="the shortest `--minutes` may make it; left out, it is never shortened")
-    max: Duration | None = Field(None, description="the longest `--minutes` may make it; left out, it is never lengthened")
+    for_: PositiveDuration = Field(alias="for", description="the hold's length when the session plays as written")
+    min: PositiveDuration | None = Field(
+        None, description="the shortest `--minutes` may make it; left out, it is never shortened"
+    )
+    max: PositiveDuration | None = Field(
+        None, description="the longest `--minutes` may make it; left out, it is never lengthened"
+    )
 
 
 def _hold_form(value: Any) -> str:
@@ -268,22 +250,61 @@ def _hold_form(value: Any) -> str:
 
 
 HoldLength = Annotated[
-    Union[Annotated[Duration, Tag("length")], Annotated[HoldRange, Tag("range")]],
+    Union[Annotated[PositiveDuration, Tag("length")], Annotated[HoldRange, Tag("range")]],
     Discriminator(_hold_form),
 ]
 """`hold: 2m`, or `hold: {for: 2m, min: 1m, max: 3m}` to say how far `--minutes` may take it."""
 
 
+def _without_taper(voice: Voice | None) -> Voice | None:
+    if voice is not None and voice.taper is not None:
+        raise ValueError("`taper` shapes the whole session; put it under the routine's `voice:`")
+    return voice
+
+
+NEEDS_HOLD = ("remind", "countdown", "release")
+"""Keys of a say step that mean something only with its `hold:` (unless null, or `release: false`)."""
+
+
+def _say_step_schema(schema: dict[str, Any]) -> None:
+    """What depends on more than one key of a say step: `remind`, `countdown` and `release` need a hold,
+    `wait` refuses one, and `{hold}` is filled only in a step that has one."""
+    has = {key: {"required": [key], "properties": {key: {"not": {"type": "null"}}}} for key in ("hold", "wait")}
+    nothing = [None, False] + [word for word, yes in scalars.YES_NO.items() if not yes]
+    no_hold = {"pattern": no_hold_words()}
+    schema["allOf"] = [
+        *(
+            {"if": {"required": [key], "properties": {key: {"not": {"enum": nothing}}}}, "then": has["hold"]}
+            for key in NEEDS_HOLD
+        ),
+        {"if": has["wait"], "then": {"not": has["hold"]}},
+        {
+            "if": {"not": has["hold"]},
+            "then": {"properties": {"say": no_hold, "release": no_hold, "remind": {"properties": {"say": no_hold}}}},
+        },
+    ]
+
+
 class SayStep(_Step):
-    say: Text
-    voice: Voice | None = None
+    model_config = ConfigDict(json_schema_extra=_say_step_schema)
+
+    say: StepWords
+    voice: Annotated[
+        Voice | None,
+        AfterValidator(_without_taper),
+        Field(json_schema_extra={"properties": {"taper": {"type": "null"}}}),
+    ] = Field(None, description="this step's own voice; `taper` belongs to the routine's")
     pause: Duration = Field(0.0, description="silence after the words (after the hold, if any)")
     hold: HoldLength | None = Field(
         None, description="timed hold that starts when the words end: a length, or {for, min, max}"
     )
     remind: Remind | None = None
-    countdown: int | None = Field(None, ge=1, le=20, description="numbers ending exactly at the end of the hold")
-    release: Text | bool | None = Field(None, description="spoken when the hold ends; true uses words.release")
+    countdown: Annotated[int, Field(ge=1, le=20), AS_INTEGER] | None = Field(
+        None, description="numbers ending exactly at the end of the hold"
+    )
+    release: Annotated[StepWords | bool | None, BeforeValidator(scalars.yes_no)] = Field(
+        None, description="spoken when the hold ends; true (or yes) uses words.release"
+    )
     wait: WaitFor | None = Field(
         None,
         description="after the words, wait for the listener to go on (space, play, or their voice): "
@@ -305,25 +326,33 @@ class SayStep(_Step):
 
 
 class SectionStep(_Step):
-    section: Text
+    section: SectionTitle
+
+
+def _each_once(sides: list[str]) -> list[str]:
+    if len(set(sides)) != len(sides):
+        raise ValueError("each side may appear only once")
+    return sides
 
 
 class SidesStep(_Step):
-    sides: list[Annotated[Text, Field(max_length=100)]] = Field(min_length=1, max_length=4)
-    switch: Text | None = Field(None, description="spoken before every side but the first; {side} allowed")
+    sides: Annotated[list[Name], AfterValidator(_each_once), Field(json_schema_extra={"uniqueItems": True})] = Field(
+        min_length=1, max_length=4
+    )
+    switch: SwitchWords | None = Field(None, description="spoken before every side but the first; {side} allowed")
     steps: list[Step] = Field(min_length=1)
 
 
 class RepeatStep(_Step):
-    repeat: int = Field(ge=1, le=100)
+    repeat: Annotated[int, Field(ge=1, le=100), AS_INTEGER]
     steps: list[Step] = Field(min_length=1)
 
 
 class Breathe(_Model):
-    in_: Duration = Field(alias="in")
+    in_: PositiveDuration = Field(alias="in")
     hold: Duration = 0.0
-    out: Duration
-    cycles: int = Field(ge=1, le=100)
+    out: PositiveDuration
+    cycles: Annotated[int, Field(ge=1, le=100), AS_INTEGER]
 
 
 class BreatheStep(_Step):
@@ -331,11 +360,11 @@ class BreatheStep(_Step):
 
 
 class ChimeStep(_Step):
-    chime: CueName
+    chime: Cue
 
 
 class PauseStep(_Step):
-    pause: Duration
+    pause: PositiveDuration
 
 
 STEP_KINDS: dict[str, type[_Step]] = {
@@ -350,7 +379,7 @@ STEP_KINDS: dict[str, type[_Step]] = {
 """A step's kind is its first key found in this order (so `say` with `pause` is a say step)."""
 
 
-def _step_kind(value: Any) -> str | None:
+def step_kind(value: Any) -> str | None:
     if isinstance(value, dict):
         return next((kind for kind in STEP_KINDS if kind in value), None)
     if isinstance(value, BaseModel):
@@ -364,7 +393,7 @@ else:
     Step = Annotated[
         Union[tuple(Annotated[cls, Tag(kind)] for kind, cls in STEP_KINDS.items())],
         Discriminator(
-            _step_kind,
+            step_kind,
             custom_error_type="step_kind",
             custom_error_message="a step needs one of: " + ", ".join(STEP_KINDS),
         ),
@@ -375,15 +404,15 @@ class Routine(_Model):
     title: Text
     description: Prose | None = None
     voice: Voice = Voice()
-    safety: Text | Safety | None = None
+    safety: SafetyWords | Safety | None = None
     sources: list[Text] = Field(default_factory=list, description="where the advice comes from")
     chimes: Chimes = Chimes()
     words: Words = Words()
-    loudness: float | None = Field(
-        None, ge=-30, le=-16, description="target LUFS of the session; -16 (the default) suits phones, lower is quieter"
+    loudness: Annotated[float, Field(ge=-30, le=-16), AS_REAL] | None = Field(
+        None, description="target LUFS of the session; -16 (the default) suits phones, lower is quieter"
     )
     ambience: Ambience | None = None
-    pronounce: dict[Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_speakable)], Text] = Field(
+    pronounce: dict[Name, Text] = Field(
         default_factory=dict,
         max_length=200,
         description="how to say words the voice gets wrong, e.g. Hegu: her goo (whole words, any case)",
@@ -429,14 +458,6 @@ class Routine(_Model):
         else:
             line, column = (1, 1)
         return ScriptError(message, self._file, line, column)
-
-
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema of the script format, for editors."""
-    schema = Routine.model_json_schema(by_alias=True)
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "voiceguide routine script"
-    return schema
 
 
 def load_routine(path: Path, *, display_name: str | None = None) -> Routine:
@@ -539,48 +560,33 @@ def _check_commands(routine: Routine) -> None:
 
 
 def _check_steps(routine: Routine, steps: list[Any], *, in_sides: bool) -> None:
+    """What depends on where a step stands, or on more than one of its keys (the schema says these too)."""
     for step in steps:
         has_hold = isinstance(step, SayStep) and step.hold is not None
         for key, text in _texts(step):
             _check_placeholders(routine, step, key, text, in_sides=in_sides or isinstance(step, SidesStep), has_hold=has_hold)
         if isinstance(step, SayStep):
             _check_hold(routine, step)
-            if step.voice and step.voice.taper:
-                raise routine.error("`taper` shapes the whole session; put it under the routine's `voice:`", step)
             if step.voice:
                 _check_volume(routine, step.voice.volume, step)
-        if isinstance(step, SidesStep):
-            if in_sides:
-                raise routine.error("`sides:` blocks cannot be nested; {side} would be ambiguous", step)
-            if len(set(step.sides)) != len(step.sides):
-                raise routine.error("each side may appear only once in `sides:`", step)
+        if isinstance(step, SidesStep) and in_sides:
+            raise routine.error("`sides:` blocks cannot be nested; {side} would be ambiguous", step)
         if isinstance(step, (SidesStep, RepeatStep)):
             _check_steps(routine, step.steps, in_sides=in_sides or isinstance(step, SidesStep))
-        if isinstance(step, BreatheStep) and (step.breathe.in_ <= 0 or step.breathe.out <= 0):
-            raise routine.error("breathing in and out each need a duration above zero", step)
-        if isinstance(step, PauseStep) and step.pause <= 0:
-            raise routine.error("a pause needs a duration above zero", step)
 
 
 def _check_hold(routine: Routine, step: SayStep) -> None:
-    if step.wait is not None:
-        if step.hold is not None:
-            raise routine.error(
-                "a step waits for the listener or holds, not both; put the hold in the next step", step, key=("wait",)
-            )
-        if step.wait == 0:
-            raise routine.error("`wait: 0` waits for nothing; give it a duration above zero, or `ready`", step, key=("wait",))
-    needs_hold = [key for key in ("remind", "countdown", "release") if getattr(step, key) not in (None, False)]
+    if step.wait is not None and step.hold is not None:
+        raise routine.error(
+            "a step waits for the listener or holds, not both; put the hold in the next step", step, key=("wait",)
+        )
+    needs_hold = [key for key in NEEDS_HOLD if getattr(step, key) not in (None, False)]
     if step.hold is None:
         if needs_hold:
             raise routine.error(f"`{needs_hold[0]}` belongs to a hold; add `hold:` to this step", step)
         return
     if isinstance(step.hold, HoldRange):
         _check_range(routine, step, step.hold)
-    elif step.hold <= 0:
-        raise routine.error("a hold needs a duration above zero", step)
-    if step.remind and step.remind.every <= 0:
-        raise routine.error("reminders need `every:` above zero", step)
     if step.countdown and step.countdown > len(routine.words.numbers):
         raise routine.error(
             f"countdown {step.countdown} needs {step.countdown} numbers but `words.numbers` has "
@@ -590,15 +596,11 @@ def _check_hold(routine: Routine, step: SayStep) -> None:
 
 
 def _check_range(routine: Routine, step: SayStep, hold: HoldRange) -> None:
-    """`min` ≤ `for` ≤ `max`, all above zero: each mistake at the key to change."""
+    """`min` ≤ `for` ≤ `max`: each mistake at the key to change."""
 
     def error(message: str, key: str) -> ScriptError:
         return routine.error(message, step, key=("hold", key))
 
-    if hold.for_ <= 0:
-        raise error("a hold needs a duration above zero", "for")
-    if hold.min is not None and hold.min <= 0:
-        raise error("a hold's `min` needs a duration above zero; leave it out to never shorten the hold", "min")
     if hold.min is not None and hold.max is not None and hold.min > hold.max:
         raise error(f"`min` ({hold.min:g}s) is longer than `max` ({hold.max:g}s); swap them", "min")
     if hold.min is not None and hold.min > hold.for_:
@@ -644,7 +646,7 @@ def _first_error(exc: ValidationError, located: Located) -> ScriptError:
     if kind == "value_error":
         message = str(error["ctx"]["error"])
     elif kind == "string_type" and not isinstance(error["input"], (dict, list)):
-        message = "expected text; put it in quotes if it is a word like yes, no, on or off, or a number"
+        message = "expected text; put it in quotes if it is the word true or false"
     elif kind == "string_type" and isinstance(error["input"], dict):
         message = "expected text, but a colon followed by a space made it a mapping; put the text in quotes"
     elif kind == "too_short" and isinstance(error["input"], list):
@@ -705,7 +707,7 @@ def _model_for(path: tuple[str | int, ...], data: Any) -> type[BaseModel] | None
         if model is None:
             return None
         if isinstance(part, int):
-            kind = _step_kind(node)
+            kind = step_kind(node)
             model = STEP_KINDS.get(kind) if kind else None
             continue
         field = model.model_fields.get(part) or next(

@@ -3,6 +3,7 @@
 Routine scripts are shared between people, so they are data only: the safe
 loader constructs no objects, aliases count against a node budget (no alias
 bombs), and nesting and size are bounded. Every error names FILE:LINE:COL.
+A value written without quotes is read as scalars.plain says, as an editor would.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from voiceguide.script import scalars
 from voiceguide.support.errors import ScriptError
 
 MAX_FILE_BYTES = 256 * 1024
@@ -147,7 +149,13 @@ class _Converter:
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        value = self.loader.construct_object(node, deep=True)
+        if not isinstance(node, yaml.ScalarNode) or node.style is not None:
+            return value  # quoted, or a block: text to every reader
+        try:
+            return scalars.plain(node.value, value)
+        except ValueError as exc:
+            raise self._error(node, str(exc)) from None
 
     def _mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
