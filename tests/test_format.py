@@ -127,6 +127,7 @@ ERRORS = [
     ("title: T\nsteps:\n  - say: Press for {hold}.\n", 3, 20, "{hold} is the length of this step's own hold"),
     ("title: T\nsteps:\n  - section: '{minutes} minutes'\n", 3, 15, "a section title is not spoken"),
     ("title: T\nsafety: 'About {minutes} minutes.'\nsteps:\n  - say: x\n", 2, 16, "safety text is also shown"),
+    ("title: T\nwords: {release: 'Let go after {hold}.'}\nsteps:\n  - say: x\n", 2, 18, "{hold} is not filled in here"),
     ("title: T\nsteps:\n  - say: x\n    hold: {for: 2m, min: 3m}\n", 4, 26, "`min` (180s) is longer than `for` (120s)"),
     ("title: T\nsteps:\n  - say: x\n    hold: {for: 2m, max: 1m}\n", 4, 26, "`max` (60s) is shorter than `for` (120s)"),
     ("title: T\nsteps:\n  - say: x\n    hold: {for: 2m, min: 3m, max: 1m}\n", 4, 26, "longer than `max` (60s); swap them"),

@@ -32,6 +32,7 @@ from voiceguide.script.source import Located, load_file
 from voiceguide.script.texts import (
     Bed,
     Cue,
+    FixedWords,
     FullText,
     Name,
     Prose,
@@ -176,9 +177,9 @@ class Chimes(_Model):
 
 
 class BreatheWords(_Model):
-    in_: Text = Field("Breathe in.", alias="in")
-    hold: Text = "Hold."
-    out: Text = "And out."
+    in_: FixedWords = Field("Breathe in.", alias="in")
+    hold: FixedWords = "Hold."
+    out: FixedWords = "And out."
 
 
 def _one_or_more(value: Any) -> Any:
@@ -221,14 +222,14 @@ class Commands(_Model):
 class Words(_Model):
     """Every word the program adds by itself, so a routine in any language contains no English."""
 
-    numbers: list[Text] = Field(
+    numbers: list[FixedWords] = Field(
         ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"],
         min_length=1,
         max_length=20,
         description="countdown numbers, from one upward",
     )
-    release: Text = Field("And release.", description="spoken when a hold with `release: true` ends")
-    safety: Text | None = Field("Before we begin, a word of care.", description="spoken before the safety text")
+    release: FixedWords = Field("And release.", description="spoken when a hold with `release: true` ends")
+    safety: FixedWords | None = Field("Before we begin, a word of care.", description="spoken before the safety text")
     breathe: BreatheWords = BreatheWords()
     commands: Commands = Field(Commands(), description="the spoken commands of `play --listen`")
 
@@ -401,7 +402,7 @@ else:
 
 
 class Routine(_Model):
-    title: Text
+    title: FixedWords
     description: Prose | None = None
     voice: Voice = Voice()
     safety: SafetyWords | Safety | None = None
@@ -412,7 +413,7 @@ class Routine(_Model):
         None, description="target LUFS of the session; -16 (the default) suits phones, lower is quieter"
     )
     ambience: Ambience | None = None
-    pronounce: dict[Name, Text] = Field(
+    pronounce: dict[Name, FixedWords] = Field(
         default_factory=dict,
         max_length=200,
         description="how to say words the voice gets wrong, e.g. Hegu: her goo (whole words, any case)",

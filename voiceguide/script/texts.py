@@ -77,9 +77,25 @@ def no_hold_words() -> str:
     return placeholders_only(placeholders.filled_in("step", in_sides=True, has_hold=False))
 
 
+def unfilled(text: str) -> str:
+    """Words spoken as written: a placeholder there would be read out, not filled, so it is refused."""
+    for name in placeholders.NAMES:
+        if placeholders.uses(text, name):
+            raise ValueError(
+                f"{{{name}}} is not filled in here, only in a step's words, its reminder, release and switch; "
+                "write the words"
+            )
+    return text
+
+
+_NO_FILLS = rf"^(?![\s\S]*\{{(?:{'|'.join(placeholders.NAMES)})\}})"
+"""A pattern for unfilled(): no `{minutes}`, `{hold}` or `{side}` (any other `{...}` is text)."""
+
 _Spoken = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(speakable)]
 Text = Annotated[_Spoken, shared("Speakable", maxLength=MAX_TEXT)]
-"""Words that are spoken (or shown as a title), where `{...}` is text."""
+"""Words that are shown (a source), where `{...}` is text."""
+FixedWords = Annotated[_Spoken, AfterValidator(unfilled), shared("Speakable", maxLength=MAX_TEXT, pattern=_NO_FILLS)]
+"""Words spoken as written, the same every time: the routine's title, `words:`, breathing words, pronunciations."""
 StepWords = Annotated[_Spoken, _words("step")]
 """A step's words, its reminder's and its release: {minutes}, {hold} with a hold, {side} inside `sides:`."""
 SwitchWords = Annotated[_Spoken, _words("switch")]
