@@ -122,6 +122,7 @@ EXCEPTIONS: dict[str, Callable[[str], bool]] = {
         "range": r"`(min|max)` \(.*\) is (longer|shorter) than",
         "countdown": r"countdown \d+ needs \d+ numbers",
         "taper": r"too quiet to be heard",
+        "sides": r"each side may appear only once",
         "commands": r"the command words '.*' are given",
         "sound": r"sound file|beside the script|outside the script's folder|absolute path|cues last|cues may last|is silent|MB;",
         "voice": r"voice",
@@ -426,6 +427,13 @@ def scripts(draw) -> dict:
 def test_generated_scripts_get_the_same_verdict_from_the_schema_and_from_check(tmp_path, script):
     text = yaml.dump(script, Dumper=Dumper, allow_unicode=True, sort_keys=False)
     assert_agree(VALIDATOR.is_valid(as_editor_reads(text)), check(text, tmp_path), text)
+
+
+def test_a_side_written_as_a_number_and_again_in_quotes_is_refused_by_check_alone(tmp_path):
+    text = "title: T\nsteps:\n  - sides: [1, '1']\n    steps: [{say: x}]\n"
+    said = check(text, tmp_path)
+    assert said is not None and exception_for(said) == "sides"
+    assert VALIDATOR.is_valid(as_editor_reads(text))
 
 
 def test_the_schema_is_a_json_schema():

@@ -38,6 +38,10 @@ BEYOND_SCHEMA: dict[str, tuple[str, str]] = {
         "a step's volume that the routine's taper brings under the lowest usable volume",
         "it multiplies two values",
     ),
+    "sides": (
+        "one side written twice, once as a number and once in quotes, such as sides: [1, '1']",
+        "uniqueItems tells the number 1 from the text '1'",
+    ),
     "commands": (
         "one command phrase given twice",
         "it compares phrases across commands, as they are heard (in any case, a hyphen as a space)",
