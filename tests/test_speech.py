@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import wave
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from voiceguide.speech.engine import Speech, VoiceInfo, find_voice
 from voiceguide.speech.engines import ENGINES
 from voiceguide.speech.engines.espeak import Pyttsx3Engine
 from voiceguide.speech.engines.piper import PiperEngine
-from voiceguide.speech.making import ClipMaker
+from voiceguide.speech.making import LEVELLERS, ClipMaker
 from voiceguide.speech.voices import Casting
 from voiceguide.support.errors import MissingToolError
 
@@ -193,3 +194,16 @@ def test_a_missing_espeak_library_gives_the_install_command(tmp_path):
     assert "espeak-ng is not installed" in result.stdout
     assert "apt install espeak-ng" in result.stdout
     assert MissingToolError.exit_code == 1
+
+
+def test_once_stopped_only_the_lines_being_spoken_are_finished(tmp_path):
+    """A live session that ends while its speech is made ahead waits for the lines being spoken, not for the
+    lines queued behind them: before, quitting a first play waited about ten seconds for sixteen of them."""
+    maker = ClipMaker(tmp_path, Casting(None))
+    lines = [Utterance(f"Press the point, then count to {n}.", None, 150, 1.0) for n in range(30)]
+    stop = threading.Event()
+
+    maker.synthesize(lines, on_clip=lambda utterance: stop.set(), stop=stop)
+
+    made = len(lines) - len(maker.cache.missing(lines))
+    assert 1 <= made <= PiperEngine.CONCURRENT + LEVELLERS

@@ -108,17 +108,25 @@ class ClipMaker:
                         break
                     if len(making) == AHEAD:
                         making.popleft().result()
-                    making.append(pool.submit(self._make_one, utterance, turns[self.voice(utterance).engine], on_clip))
-                while making:
+                    making.append(
+                        pool.submit(self._make_one, utterance, turns[self.voice(utterance).engine], on_clip, stop)
+                    )
+                while making and not stop.is_set():
                     making.popleft().result()
             finally:
-                for waiting in making:  # after a failure or Ctrl-C, only what has begun is finished
+                for waiting in making:  # after a failure, Ctrl-C or `stop`, only what is being spoken is finished
                     waiting.cancel()
 
     def _make_one(
-        self, utterance: Utterance, turn: threading.BoundedSemaphore, on_clip: Callable[[Utterance], None]
+        self,
+        utterance: Utterance,
+        turn: threading.BoundedSemaphore,
+        on_clip: Callable[[Utterance], None],
+        stop: threading.Event,
     ) -> None:
         with turn:
+            if stop.is_set():  # stopped while it waited for its turn: it is not begun
+                return
             speech = self._spoken(utterance)
         self._store_levelled(utterance, speech)
         on_clip(utterance)
