@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from voiceguide.cli.environment import from_process
 from voiceguide.live.listen.endpoint import RATE
 from voiceguide.live.listen.gate import EchoGate
 from voiceguide.live.listen.recognizer import Heard, Recognizer, Setup
@@ -47,7 +48,6 @@ from voiceguide.script import library
 from voiceguide.script.routine import Commands, Utterance
 from voiceguide.session import Options, prepare
 from voiceguide.speech.making import ClipMaker
-from voiceguide.support.environment import Environment
 from voiceguide.support.units import SAMPLE_RATE
 
 REPO = Path(__file__).resolve().parent.parent
@@ -87,7 +87,7 @@ class Voices:
     """Each voice speaks a text to 16 kHz float samples: Piper through voiceguide's clip maker, flite by its CLI."""
 
     def __init__(self, quick: bool) -> None:
-        self.maker = ClipMaker.for_environment(Environment(cache_folder=_cache()))
+        self.maker = ClipMaker.for_environment(from_process())
         self.names = ["piper:en_US-joe-medium@130", "piper:en_US-joe-medium@160"]
         if shutil.which("flite"):
             self.names += ["flite:slt", "flite:rms"] if quick else ["flite:slt", "flite:rms", "flite:awb", "flite:kal"]
@@ -109,15 +109,9 @@ class Voices:
         return said[loud[0] : loud[-1] + 1] if len(loud) else said
 
 
-def _cache() -> Path:
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("voiceguide")) / "clips"
-
-
 def guide(name: str) -> tuple[np.ndarray, EchoGate, list[tuple[float, float]]]:
     """A routine's session at 16 kHz and -10 dB, its gate marked from the timeline, and its quiet stretches."""
-    session = prepare(library.load(name), Options(), ClipMaker.for_environment(Environment(cache_folder=_cache())))
+    session = prepare(library.load(name), Options(), ClipMaker.for_environment(from_process()))
     audio = to_16k(Renderer(session).read(0, session.timeline.duration)) * 10 ** (-10 / 20)
     gate = EchoGate(kept=float("inf"))  # marked ahead for the whole session, not as it plays
     quiet, last = [], 0.0
