@@ -22,14 +22,13 @@ from voiceguide.support.units import clock
 
 WAITING = "waiting — press space or play to go on"
 """What the screen says while a step waits for the listener."""
+LOOK_EVERY = 0.1
+"""Seconds between looks at the player; the session keeps its own time."""
 
 
 def waiting_line(spoken: str | None) -> str:
     """What the screen says while a step waits: with voice commands on, also the words that go on."""
     return f"waiting — press space or play, or say “{spoken}”, to go on" if spoken else WAITING
-
-LOOK_EVERY = 0.1
-"""Seconds between looks at the player; the session keeps its own time."""
 
 
 def follow(
