@@ -267,6 +267,45 @@ def test_the_bundled_voice_is_as_fast_as_its_known_pace(monkeypatch):
         assert now == pytest.approx(wpm, rel=0.01), scale
 
 
+def test_a_resting_engine_lets_go_of_its_voice_and_speaks_the_same_after():
+    engine, voice = PiperEngine(None), PiperEngine.voice(None, None)
+    before = engine.speak("Press gently.", voice, 150, 1.0)
+
+    engine.rest()
+
+    assert piper._loaded.cache_info().currsize == 0
+    assert engine.speak("Press gently.", voice, 150, 1.0) == before
+
+
+def test_the_voice_keeps_no_memory_plan_for_each_length_of_phrase():
+    """onnxruntime keeps a plan per input shape, and every phrase has its own: 160 MB more at a 30-minute
+    export's peak, and no faster (benchmarks/piper_export.py)."""
+    voice = PiperEngine.voice(None, None)
+    model = piper._loaded(voice.file, file_digest(voice.file))
+    assert model.session.get_session_options().enable_mem_pattern is False
+
+
+def test_an_export_lets_go_of_the_voice_before_it_encodes(script, tmp_path, monkeypatch):
+    """Encoding a long session takes memory of its own, so it is not added to the voice's high-water mark."""
+    import voiceguide.export.files as files
+
+    voices_loaded_when_encoding = []
+
+    def encoding(*args, **kwargs):
+        voices_loaded_when_encoding.append(piper._loaded.cache_info().currsize)
+        return write(*args, **kwargs)
+
+    write = files.export
+    monkeypatch.setattr(files, "export", encoding)
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(tmp_path / "empty"))
+
+    result = run("export", str(script(TWO_LINES)), "-o", str(tmp_path / "two.mp3"))
+
+    assert result.exit_code == 0, result.output
+    assert voices_loaded_when_encoding == [0]
+    assert (tmp_path / "two.mp3").stat().st_size > 0
+
+
 def test_the_same_rate_gives_the_same_pace_with_either_engine(script):
     """Words per minute of the trimmed clips, over a routine's lines, within 15% of espeak-ng's."""
     lines = [

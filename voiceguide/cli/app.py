@@ -319,6 +319,7 @@ def export(
     assert routine is not None
     ready_to_write(output, settings)  # a wrong name, folder, bitrate or missing ffmpeg is said before speech is made
     session = _prepare(run, library.load(routine), Options(minutes, loudness, voice))
+    session.speech.rest()  # every clip is made: the voice's memory is let go before encoding adds its own
     _export_one(run, session, output, settings, committed=run.done)
     run.say(_written(output, session))
 

@@ -89,6 +89,11 @@ class SpeechEngine(Protocol):
         """The text spoken whole at `rate` words per minute, or SpeechError; called from up to CONCURRENT threads."""
         ...
 
+    def rest(self) -> None:
+        """Let go of what speaking holds (a model and its working memory) until the next line: no more
+        speech is wanted for a while, as when an export has all its clips and begins to encode."""
+        ...
+
 
 def find_voice(voices: list[VoiceInfo], wanted: str) -> VoiceInfo:
     """A voice by id, by the last part of its id, by language or by name (any case)."""

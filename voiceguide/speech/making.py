@@ -61,6 +61,10 @@ class ClipMaker:
         """The voice that speaks a line; LookupError says why there is none."""
         return self.casting.voice(utterance.voice)
 
+    def rest(self) -> None:
+        """No more clips are wanted for a while: the engines let go of their memory (a later clip starts them again)."""
+        self.casting.rest()
+
     def _voice_key(self, utterance: Utterance) -> str:
         if utterance.voice not in self._keys:
             voice = self.voice(utterance)

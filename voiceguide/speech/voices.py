@@ -65,6 +65,12 @@ class Casting:
                 self._started[name] = self._engines[name](self.voices_folder)
             return self._started[name]
 
+    def rest(self) -> None:
+        """Every started engine lets go of what speaking holds (see SpeechEngine.rest)."""
+        with self._starting:
+            for engine in self._started.values():
+                engine.rest()
+
     def _resolve(self, spec: str | None) -> VoiceInfo:
         engine_name, _, rest = (spec or "").partition(":")
         if spec is not None and rest and engine_name in self._engines:

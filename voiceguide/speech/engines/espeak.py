@@ -108,6 +108,9 @@ class Pyttsx3Engine:
                 return self._espeak.speak(text, found, rate, volume)
             return self._through_pyttsx3_loop(text, found, rate, volume)
 
+    def rest(self) -> None:
+        """espeak-ng holds a few MB: kept, as it starts again more slowly than it speaks."""
+
     def _through_pyttsx3_loop(self, text: str, voice: str, rate: int, volume: float) -> Speech:
         from voiceguide.support.quiet_pydub import pydub
 
