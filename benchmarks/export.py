@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -55,10 +56,13 @@ def generated_routine(steps: int = 60) -> str:
 class Run:
     seconds: float
     peak_mb: float
+    cpu_seconds: float = 0.0
+    """User and system time of the process and the children it waited for (ffmpeg)."""
 
 
 def run(command: list[str], env: dict[str, str]) -> Run:
-    """Wall seconds and the process's peak resident memory in MB (sampled from /proc)."""
+    """Wall seconds, the process's peak resident memory in MB (sampled from /proc) and its CPU seconds."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak_kb = 0
@@ -68,7 +72,9 @@ def run(command: list[str], env: dict[str, str]) -> Run:
     elapsed = time.perf_counter() - start
     if process.returncode != 0:
         sys.exit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()}")
-    return Run(elapsed, peak_kb / 1024)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return Run(elapsed, peak_kb / 1024, cpu)
 
 
 def high_water_kb(pid: int) -> int:
