@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A cold export with Piper against Piper alone speaking the same lines, and the export's peak memory.
 
-    .venv/bin/python benchmarks/piper_export.py             # three rounds: about 10 minutes on 2 cores
+    .venv/bin/python benchmarks/piper_export.py             # three rounds: about 8 minutes on 2 cores
     .venv/bin/python benchmarks/piper_export.py --rounds 1  # quicker, noisier
 
 Workload: the generated routine of benchmarks/export.py (60 spoken steps with

@@ -57,8 +57,8 @@ class PiperEngine:
     name: ClassVar[str] = "piper"
     INSTALL_HINT: ClassVar[str] = INSTALL_HINT
     CONCURRENT: ClassVar[int] = 1
-    """One phrase at a time, spread over every core by onnxruntime. Two phrases side by side, each on one
-    core, export 20% sooner but keep 85 MB more at the peak (a 30-minute export: 397 MB against 321)."""
+    """One phrase at a time, spread over every core by onnxruntime. Two side by side, each on one core,
+    export about 15% sooner but peak higher: 397 MB against 314 (a 30-minute export; see the README)."""
     FILE_SUFFIX: ClassVar[str | None] = ".onnx"
 
     def __init__(self, voices_folder: Path | None = None) -> None:
