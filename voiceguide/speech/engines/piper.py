@@ -108,7 +108,7 @@ class PiperEngine:
 
     def rest(self) -> None:
         """Every loaded voice is let go, and with it onnxruntime's working memory, which it keeps at its
-        high-water mark (170 MB after a 30-minute routine); a later line loads its voice again, in a second."""
+        high-water mark; a later line loads its voice again, in about half a second."""
         with _LOADING:
             _loaded.cache_clear()
 
