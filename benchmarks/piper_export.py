@@ -13,8 +13,9 @@ scale, no noise), and nothing else: no levelling, no layout, no encoding. It run
 twice: with Piper's own defaults (onnxruntime spreads each line over every core)
 and on one thread, whose CPU time is the model's own work: the least any schedule
 can spend on these lines, so on N cores no export can take less than that / N
-(printed as the floor). Each round runs all three, side by side, each as a whole process. Peak memory is each process's own
-high-water mark (VmHWM); ffmpeg's is not counted, its CPU time is.
+(printed as the floor). Each round runs all three, side by side, each as a whole
+process. Peak memory is each process's own high-water mark (VmHWM); ffmpeg's is
+not counted, its CPU time is.
 Targets (issue 11): cold export <= 0.75x Piper alone, peak memory <= 350 MB.
 """
 

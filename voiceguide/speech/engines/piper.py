@@ -168,8 +168,9 @@ def _words(text: str) -> int:
 
 @functools.lru_cache(maxsize=2)
 def _loaded(model: Path, digest: str) -> Any:
-    """A voice loaded once per process (a second or so, and 100-200 MB), for every session that speaks with it:
-    `export --all` prepares six. Keyed by content too, so a replaced file is loaded anew."""
+    """A voice loaded once (half a second or so, and 100-200 MB) and kept for every session that speaks with it,
+    as `export --all` makes ten in turn, until an engine rests. Keyed by content too, so a replaced file is loaded
+    anew."""
     import onnxruntime
     from piper import PiperConfig, PiperVoice
 
@@ -177,7 +178,7 @@ def _loaded(model: Path, digest: str) -> Any:
     options.inter_op_num_threads = 1  # the model is one chain of steps: each step is spread over the cores
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # waiting threads sleep, as levelling,
     # encoding and playing want the cores too: as fast, and 10% less CPU time
-    options.enable_mem_pattern = False  # a plan kept per input shape, and each phrase has its own: 160 MB, no faster
+    options.enable_mem_pattern = False  # a plan kept per input shape, and each phrase has its own: 140 MB, no faster
     with held():  # a second of C++: Ctrl-C takes effect when it returns
         config = PiperConfig.from_dict(json.loads(_settings_file(model).read_text(encoding="utf-8")))
         session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
